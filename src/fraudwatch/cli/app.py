@@ -1,0 +1,49 @@
+"""The Typer application: global options and the registration of every command group."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from fraudwatch.cli import simulate, warehouse
+from fraudwatch.cli.context import UserError, state
+
+app = typer.Typer(
+    name="fraudwatch",
+    help="Real-time fraud detection for bank transactions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global_options(
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="Warehouse URL (default: FRAUDWATCH_DATABASE_URL, else ./fraudwatch.db).",
+        show_default=False,
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    state.database_url = database_url
+
+
+warehouse.register(app)
+simulate.register(app)
+
+
+def main() -> None:
+    """Run the CLI; a `UserError` prints one line to stderr and exits 1, with no traceback."""
+    try:
+        app()
+    except UserError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(1)

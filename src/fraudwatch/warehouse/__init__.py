@@ -1,0 +1,68 @@
+"""The warehouse: tables, engines per backend, and the operations on them.
+
+This package is the only importer of SQLAlchemy.
+"""
+
+from fraudwatch.warehouse.bulk import insert_ignoring_duplicates, utc_now
+from fraudwatch.warehouse.engines import (
+    Backend,
+    WarehouseConfigError,
+    backend_of,
+    backend_of_engine,
+    create_warehouse_engine,
+    with_retry,
+    write_transaction,
+)
+from fraudwatch.warehouse.queries import (
+    SCORE_SCHEMA,
+    Review,
+    champion_model,
+    count_rows,
+    existing_transaction_ids,
+    finish_run,
+    insert_labels,
+    insert_rejected,
+    insert_scores,
+    insert_transactions,
+    list_models,
+    promote_model,
+    read_frame,
+    record_review,
+    register_model,
+    start_run,
+    unscored_transactions,
+)
+from fraudwatch.warehouse.schema import SchemaReport, create_schema
+from fraudwatch.warehouse import tables
+
+__all__ = [
+    "SCORE_SCHEMA",
+    "Backend",
+    "Review",
+    "SchemaReport",
+    "WarehouseConfigError",
+    "backend_of",
+    "backend_of_engine",
+    "champion_model",
+    "count_rows",
+    "create_schema",
+    "create_warehouse_engine",
+    "existing_transaction_ids",
+    "finish_run",
+    "insert_ignoring_duplicates",
+    "insert_labels",
+    "insert_rejected",
+    "insert_scores",
+    "insert_transactions",
+    "list_models",
+    "promote_model",
+    "read_frame",
+    "record_review",
+    "register_model",
+    "start_run",
+    "tables",
+    "unscored_transactions",
+    "utc_now",
+    "with_retry",
+    "write_transaction",
+]

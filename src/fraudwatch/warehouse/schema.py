@@ -1,0 +1,53 @@
+"""Creating the warehouse: every table and index, idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from fraudwatch.warehouse.engines import Backend, backend_of_engine
+from fraudwatch.warehouse.tables import metadata
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    """What `create_schema` did: the tables it created and those that were already there."""
+
+    created: tuple[str, ...]
+    existing: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Return True when at least one table was created."""
+        return bool(self.created)
+
+
+def create_schema(engine: Engine) -> SchemaReport:
+    """Create every missing table and index; leave existing ones untouched.
+
+    On Snowflake the database and schema named in the URL are created first if missing.
+    """
+    if backend_of_engine(engine) is Backend.SNOWFLAKE:
+        _ensure_snowflake_namespace(engine)
+    with engine.connect() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+    wanted = [table.name for table in metadata.sorted_tables]
+    metadata.create_all(engine, checkfirst=True)
+    created = tuple(name for name in wanted if name not in present)
+    existing = tuple(name for name in wanted if name in present)
+    return SchemaReport(created=created, existing=existing)
+
+
+def _ensure_snowflake_namespace(engine: Engine) -> None:
+    database = engine.url.database or ""
+    if "/" not in database:
+        return
+    db_name, schema_name = database.split("/", 1)
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {preparer.quote(db_name)}")
+        conn.exec_driver_sql(
+            f"CREATE SCHEMA IF NOT EXISTS {preparer.quote(db_name)}.{preparer.quote(schema_name)}"
+        )
