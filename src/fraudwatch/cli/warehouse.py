@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from fraudwatch.cli.context import UserError, engine
+from fraudwatch.ingest import IngestError, build_mapping, ingest_labels, ingest_transactions
 from fraudwatch.warehouse import backend_of_engine, create_schema
 
 
@@ -43,5 +44,29 @@ def ingest(
         None, "--labels", help="CSV or Parquet file of labels: transaction_id, is_fraud, labeled_at."
     ),
 ) -> None:
-    """Load transactions (and/or labels) from a file: good rows to staging, bad rows kept aside."""
-    raise UserError("ingest is not wired yet")
+    """Load transactions (and/or labels) from a file: good rows to staging, bad rows kept aside.
+
+    Optional columns missing from the file take defaults: transaction_type and channel_name
+    'unknown', is_international and reversal_flag false, transaction_post_date the date of the
+    timestamp, description and merchant empty. Timestamps without an offset are taken as UTC.
+    """
+    if file is None and labels is None:
+        raise UserError("give a transaction FILE, a --labels FILE, or both")
+    eng = engine()
+    try:
+        mapping_ = build_mapping(mapping, mapping_file)
+        summaries = []
+        if file is not None:
+            summaries.append(ingest_transactions(eng, file, mapping_))
+        if labels is not None:
+            summaries.append(ingest_labels(eng, labels, mapping_))
+    except IngestError as error:
+        raise UserError(str(error)) from None
+    except sa.exc.OperationalError as error:
+        raise UserError(f"cannot write to the warehouse: {error.orig}; run `fraudwatch init`?") from None
+    for summary in summaries:
+        typer.echo(summary.describe())
+        for row, reason in summary.rejected_examples.iter_rows():
+            typer.echo(f"  row {row}: {reason}")
+        if summary.rejected > summary.rejected_examples.height:
+            typer.echo(f"  … and {summary.rejected - summary.rejected_examples.height:,} more")
