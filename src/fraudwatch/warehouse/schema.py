@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateTable
 
 from fraudwatch.warehouse.engines import Backend, backend_of_engine
 from fraudwatch.warehouse.tables import metadata
@@ -34,10 +35,25 @@ def create_schema(engine: Engine) -> SchemaReport:
     with engine.connect() as conn:
         present = set(sa.inspect(conn).get_table_names())
     wanted = [table.name for table in metadata.sorted_tables]
-    metadata.create_all(engine, checkfirst=True)
+    if backend_of_engine(engine) is Backend.SNOWFLAKE:
+        _create_snowflake_tables(engine, present)
+    else:
+        metadata.create_all(engine, checkfirst=True)
     created = tuple(name for name in wanted if name not in present)
     existing = tuple(name for name in wanted if name in present)
     return SchemaReport(created=created, existing=existing)
+
+
+def _create_snowflake_tables(engine: Engine, present: set[str]) -> None:
+    """Create the missing tables without their indexes.
+
+    Snowflake's standard tables have no secondary indexes (snowflake-sqlalchemy refuses them in
+    `create_all`); it prunes micro-partitions instead, so the tables alone are the schema there.
+    """
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in present:
+                conn.execute(CreateTable(table))
 
 
 def _ensure_snowflake_namespace(engine: Engine) -> None:
