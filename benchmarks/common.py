@@ -54,8 +54,10 @@ def scratch_sqlite_url() -> Iterator[str]:
 @contextmanager
 def scratch_postgres_url(name: str) -> Iterator[str | None]:
     """Yield the URL of a freshly created PostgreSQL database, or None if no server answers."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

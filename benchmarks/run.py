@@ -41,8 +41,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full row counts")
     parser.add_argument("--only", default=None, help="run benchmark modules whose name has this")
     args = parser.parse_args()
-    print(f"fraudwatch benchmarks on {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"scale {args.scale}")
+    print(
+        f"fraudwatch benchmarks on {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"scale {args.scale}"
+    )
     rows: list[Result] = []
     for name in _modules(args.only):
         print(f"running {name} …", flush=True)

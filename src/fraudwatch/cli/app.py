@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Annotated
 
 import typer
 
@@ -21,13 +22,15 @@ app = typer.Typer(
 
 @app.callback()
 def _global_options(
-    database_url: str | None = typer.Option(
-        None,
-        "--database-url",
-        help="Warehouse URL (default: FRAUDWATCH_DATABASE_URL, else ./fraudwatch.db).",
-        show_default=False,
-    ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Warehouse URL (default: FRAUDWATCH_DATABASE_URL, else ./fraudwatch.db).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,

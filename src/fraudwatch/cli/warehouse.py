@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
 import typer
@@ -27,22 +28,33 @@ def init() -> None:
         raise UserError(f"cannot reach the warehouse at {eng.url!r}: {error.orig}") from None
     where = f"{backend_of_engine(eng).value} warehouse at {eng.url.render_as_string()}"
     if report.changed:
-        typer.echo(f"created {len(report.created)} tables in the {where}: {', '.join(report.created)}")
+        typer.echo(
+            f"created {len(report.created)} tables in the {where}: {', '.join(report.created)}"
+        )
     else:
         typer.echo(f"nothing to do: all {len(report.existing)} tables already exist in the {where}")
 
 
 def ingest(
-    file: Path | None = typer.Argument(None, help="CSV or Parquet file of transactions."),
-    mapping: list[str] = typer.Option(
-        [], "--map", help="TARGET=SOURCE: read column SOURCE of the file as TARGET (repeatable)."
-    ),
-    mapping_file: Path | None = typer.Option(
-        None, "--mapping-file", help="TOML or JSON file of target = source column names."
-    ),
-    labels: Path | None = typer.Option(
-        None, "--labels", help="CSV or Parquet file of labels: transaction_id, is_fraud, labeled_at."
-    ),
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV or Parquet file of transactions.", show_default=False)
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="TARGET=SOURCE: read the file's column SOURCE as TARGET (repeatable)."
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option("--mapping-file", help='TOML or JSON file of target = "source" pairs.'),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels", help="CSV or Parquet file of labels: transaction_id, is_fraud, labeled_at."
+        ),
+    ] = None,
 ) -> None:
     """Load transactions (and/or labels) from a file: good rows to staging, bad rows kept aside.
 
@@ -54,7 +66,7 @@ def ingest(
         raise UserError("give a transaction FILE, a --labels FILE, or both")
     eng = engine()
     try:
-        mapping_ = build_mapping(mapping, mapping_file)
+        mapping_ = build_mapping(mapping or [], mapping_file)
         summaries = []
         if file is not None:
             summaries.append(ingest_transactions(eng, file, mapping_))
@@ -63,7 +75,9 @@ def ingest(
     except IngestError as error:
         raise UserError(str(error)) from None
     except sa.exc.OperationalError as error:
-        raise UserError(f"cannot write to the warehouse: {error.orig}; run `fraudwatch init`?") from None
+        raise UserError(
+            f"cannot write to the warehouse: {error.orig}; run `fraudwatch init`?"
+        ) from None
     for summary in summaries:
         typer.echo(summary.describe())
         for row, reason in summary.rejected_examples.iter_rows():

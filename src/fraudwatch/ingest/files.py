@@ -1,4 +1,4 @@
-"""Reading a bank's export: CSV (every value read as text, so nothing is coerced away) or Parquet."""
+"""Reading a bank's export: CSV (every value read as text, nothing coerced away) or Parquet."""
 
 from __future__ import annotations
 
@@ -28,14 +28,14 @@ def read_table(path: Path) -> pl.DataFrame:
             return pl.read_parquet(path)
         if suffix in CSV_SUFFIXES:
             separator = "\t" if suffix == ".tsv" else ","
-            return pl.read_csv(
-                path, infer_schema=False, separator=separator
-            )
+            return pl.read_csv(path, infer_schema=False, separator=separator)
     except PermissionError:
         raise IngestError(f"cannot read {path}: permission denied") from None
     except (pl.exceptions.PolarsError, OSError) as error:
         kind = "Parquet" if suffix in PARQUET_SUFFIXES else "CSV"
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
         raise IngestError(f"cannot read {path} as {kind}: {first_line}") from None
     raise IngestError(
         f"{path}: unsupported file type {suffix or '(none)'}; use .csv, .tsv or .parquet"

@@ -50,10 +50,15 @@ def validate_labels(
     problems = [
         pl.when(as_text(tid).is_null()).then(pl.lit("transaction_id is empty")),
         pl.when(is_fraud.is_null()).then(
-            pl.format("is_fraud '{}' is not true/false, yes/no or 1/0", pl.col(flag).cast(pl.String))
+            pl.format(
+                "is_fraud '{}' is not true/false, yes/no or 1/0", pl.col(flag).cast(pl.String)
+            )
         ),
         pl.when(as_text(when).is_not_null() & labeled_at.is_null()).then(
-            pl.format(f"labeled_at '{{}}' is not a date-time; {TIMESTAMP_HINT}", pl.col(when).cast(pl.String))
+            pl.format(
+                f"labeled_at '{{}}' is not a date-time; {TIMESTAMP_HINT}",
+                pl.col(when).cast(pl.String),
+            )
         )
         if when
         else None,
@@ -70,10 +75,13 @@ def validate_labels(
         is_fraud.alias("is_fraud"),
         source.fill_null("import").alias("source"),
         labeled_at.fill_null(pl.lit(imported_at, dtype=pl.Datetime("us"))).alias("labeled_at"),
-        pl.concat_str([p for p in problems if p is not None], separator="; ", ignore_nulls=True)
-        .alias(REASON),
+        pl.concat_str(
+            [p for p in problems if p is not None], separator="; ", ignore_nulls=True
+        ).alias(REASON),
     ).with_columns(pl.when(pl.col(REASON) == "").then(None).otherwise(pl.col(REASON)).alias(REASON))
-    good = checked.filter(pl.col(REASON).is_null()).unique("transaction_id", keep="first", maintain_order=True)
+    good = checked.filter(pl.col(REASON).is_null()).unique(
+        "transaction_id", keep="first", maintain_order=True
+    )
     bad = checked.filter(pl.col(REASON).is_not_null())
     raw_json = numbered.join(bad.select(ROW), on=ROW, how="semi").select(
         pl.struct([pl.col(c).cast(pl.String) for c in columns]).struct.json_encode().alias("raw")
@@ -89,4 +97,6 @@ def validate_labels(
         },
         schema=REJECTED_SCHEMA,
     )
-    return Validation(good=good.select(LABEL_SCHEMA.names()).cast(dict(LABEL_SCHEMA)), rejected=rejected)
+    return Validation(
+        good=good.select(LABEL_SCHEMA.names()).cast(LABEL_SCHEMA), rejected=rejected
+    )

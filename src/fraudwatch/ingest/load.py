@@ -36,7 +36,9 @@ class IngestSummary:
         )
 
 
-def _store(engine: Engine, validation: Validation, path: Path, kind: str, added: int) -> IngestSummary:
+def _store(
+    engine: Engine, validation: Validation, path: Path, kind: str, added: int
+) -> IngestSummary:
     insert_rejected(engine, validation.rejected)
     return IngestSummary(
         path=path,

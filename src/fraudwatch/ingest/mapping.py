@@ -24,7 +24,9 @@ def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         target, sep, source = pair.partition("=")
         if not sep or not target.strip() or not source.strip():
-            raise IngestError(f"--map {pair!r}: write it as TARGET=SOURCE, e.g. transaction_amount=AMT")
+            raise IngestError(
+                f"--map {pair!r}: write it as TARGET=SOURCE, e.g. transaction_amount=AMT"
+            )
         mapping[target.strip()] = source.strip()
     return mapping
 
@@ -39,7 +41,7 @@ def read_mapping_file(path: Path) -> dict[str, str]:
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise IngestError(f"cannot parse mapping file {path}: {error}") from None
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise IngestError(f"mapping file {path}: every entry must be target = \"source\"")
+        raise IngestError(f'mapping file {path}: every entry must be target = "source"')
     return dict(data)
 
 

@@ -52,6 +52,13 @@ def as_text(column: str) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text).otherwise(None)
 
 
+def is_blank(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Return True where the value is missing: null, or (for text) empty after stripping."""
+    if dtype == pl.String:
+        return as_text(column).is_null()
+    return pl.col(column).is_null()
+
+
 def parse_timestamp(column: str, dtype: pl.DataType) -> pl.Expr:
     """Return the column as naive UTC timestamps (null where it cannot be parsed)."""
     col = pl.col(column)
@@ -66,9 +73,9 @@ def parse_timestamp(column: str, dtype: pl.DataType) -> pl.Expr:
         text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False) for fmt in _AWARE_FORMATS
     ]
     naive = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _NAIVE_FORMATS]
-    return pl.coalesce(
-        pl.coalesce(aware).dt.replace_time_zone(None), pl.coalesce(naive)
-    ).cast(pl.Datetime("us"))
+    return pl.coalesce(pl.coalesce(aware).dt.replace_time_zone(None), pl.coalesce(naive)).cast(
+        pl.Datetime("us")
+    )
 
 
 def parse_float(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -28,6 +28,7 @@ from fraudwatch.ingest.parse import (
     TIMESTAMP_HINT,
     TYPE_ALIASES,
     as_text,
+    is_blank,
     parse_bool,
     parse_category,
     parse_float,
@@ -81,16 +82,29 @@ class Validation:
     rejected: pl.DataFrame
 
 
-def _problem(condition: pl.Expr, message: pl.Expr | str) -> pl.Expr:
-    text = pl.lit(message) if isinstance(message, str) else message
-    return pl.when(condition).then(text).otherwise(pl.lit(None, dtype=pl.String))
+@dataclass(frozen=True)
+class Problem:
+    """A rule a row can break: a cheap boolean test, and the message built only where it fails."""
+
+    condition: pl.Expr
+    message: pl.Expr
+
+    def reason(self) -> pl.Expr:
+        """Return the message where the condition holds, null elsewhere."""
+        return pl.when(self.condition).then(self.message).otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _problem(condition: pl.Expr, message: pl.Expr | str) -> Problem:
+    return Problem(condition, pl.lit(message) if isinstance(message, str) else message)
 
 
 def _raw(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String)
 
 
-def _required_checks(source: Mapping[str, str], schema: pl.Schema) -> tuple[list[pl.Expr], list[pl.Expr]]:
+def _required_checks(
+    source: Mapping[str, str], schema: pl.Schema
+) -> tuple[list[pl.Expr], list[Problem]]:
     tid, acct = source["transaction_id"], source["account_number"]
     amount_col, ts_col = source["transaction_amount"], source["transaction_timestamp"]
     amount = parse_float(amount_col, schema[amount_col])
@@ -102,47 +116,53 @@ def _required_checks(source: Mapping[str, str], schema: pl.Schema) -> tuple[list
         timestamp.alias("transaction_timestamp"),
     ]
     problems = [
-        _problem(as_text(tid).is_null(), "transaction_id is empty"),
-        _problem(as_text(acct).is_null(), "account_number is empty"),
-        _problem(as_text(amount_col).is_null(), "transaction_amount is empty"),
+        _problem(is_blank(tid, schema[tid]), "transaction_id is empty"),
+        _problem(is_blank(acct, schema[acct]), "account_number is empty"),
+        _problem(is_blank(amount_col, schema[amount_col]), "transaction_amount is empty"),
         _problem(
-            as_text(amount_col).is_not_null() & amount.is_null(),
+            ~is_blank(amount_col, schema[amount_col]) & amount.is_null(),
             pl.format("transaction_amount '{}' is not a number", _raw(amount_col)),
         ),
         _problem(
             amount.is_not_null() & ~amount.is_finite(),
             pl.format("transaction_amount {} is not a finite number", _raw(amount_col)),
         ),
-        _problem(as_text(ts_col).is_null(), "transaction_timestamp is empty"),
+        _problem(is_blank(ts_col, schema[ts_col]), "transaction_timestamp is empty"),
         _problem(
-            as_text(ts_col).is_not_null() & timestamp.is_null(),
-            pl.format(f"transaction_timestamp '{{}}' is not a date-time; {TIMESTAMP_HINT}", _raw(ts_col)),
+            ~is_blank(ts_col, schema[ts_col]) & timestamp.is_null(),
+            pl.format(
+                f"transaction_timestamp '{{}}' is not a date-time; {TIMESTAMP_HINT}", _raw(ts_col)
+            ),
         ),
     ]
     return values, problems
 
 
 def _category(
-    target: str, source: str | None, aliases: Mapping[str, str], allowed: tuple[str, ...]
-) -> tuple[pl.Expr, pl.Expr | None]:
+    target: str,
+    source: str | None,
+    schema: pl.Schema,
+    aliases: Mapping[str, str],
+    allowed: tuple[str, ...],
+) -> tuple[pl.Expr, Problem | None]:
     if source is None:
         return pl.lit(UNKNOWN).alias(target), None
     parsed = parse_category(source, dict(aliases))
-    value = pl.when(as_text(source).is_null()).then(pl.lit(UNKNOWN)).otherwise(parsed)
+    value = pl.when(is_blank(source, schema[source])).then(pl.lit(UNKNOWN)).otherwise(parsed)
     options = ", ".join(allowed)
     problem = _problem(
-        as_text(source).is_not_null() & parsed.is_null(),
+        ~is_blank(source, schema[source]) & parsed.is_null(),
         pl.format(f"{target} '{{}}' is not one of {options}, or '{UNKNOWN}'", _raw(source)),
     )
     return value.alias(target), problem
 
 
-def _flag(target: str, source: str | None, schema: pl.Schema) -> tuple[pl.Expr, pl.Expr | None]:
+def _flag(target: str, source: str | None, schema: pl.Schema) -> tuple[pl.Expr, Problem | None]:
     if source is None:
         return pl.lit(False).alias(target), None
     parsed = parse_bool(source, schema[source])
     problem = _problem(
-        as_text(source).is_not_null() & parsed.is_null(),
+        ~is_blank(source, schema[source]) & parsed.is_null(),
         pl.format(f"{target} '{{}}' is not true/false, yes/no or 1/0", _raw(source)),
     )
     return parsed.fill_null(False).alias(target), problem
@@ -150,14 +170,14 @@ def _flag(target: str, source: str | None, schema: pl.Schema) -> tuple[pl.Expr, 
 
 def _optional_checks(
     source: Mapping[str, str | None], schema: pl.Schema
-) -> tuple[list[pl.Expr], list[pl.Expr]]:
+) -> tuple[list[pl.Expr], list[Problem]]:
     values: list[pl.Expr] = []
-    problems: list[pl.Expr | None] = []
+    problems: list[Problem | None] = []
     for target, aliases, allowed in (
         ("transaction_type", TYPE_ALIASES, TRANSACTION_TYPES),
         ("channel_name", CHANNEL_ALIASES, CHANNELS),
     ):
-        value, problem = _category(target, source[target], aliases, allowed)
+        value, problem = _category(target, source[target], schema, aliases, allowed)
         values.append(value)
         problems.append(problem)
     for target in ("is_international", "reversal_flag"):
@@ -181,16 +201,14 @@ def _optional_checks(
         values.append(parsed.alias("transaction_post_date"))
         problems.append(
             _problem(
-                as_text(post).is_not_null() & parsed.is_null(),
+                ~is_blank(post, schema[post]) & parsed.is_null(),
                 pl.format("transaction_post_date '{}' is not a date (use YYYY-MM-DD)", _raw(post)),
             )
         )
     return values, [p for p in problems if p is not None]
 
 
-def resolve_columns(
-    columns: list[str], mapping: Mapping[str, str]
-) -> dict[str, str | None]:
+def resolve_columns(columns: list[str], mapping: Mapping[str, str]) -> dict[str, str | None]:
     """Return, for every warehouse column, the file column it comes from (None: use the default).
 
     Raises IngestError when a required column is missing or a mapping names a column the file
@@ -204,7 +222,7 @@ def resolve_columns(
         )
     resolved: dict[str, str | None] = {}
     for target in TRANSACTION_SCHEMA.names():
-        source = mapping.get(target, target)
+        source: str | None = mapping.get(target, target)
         if source not in columns:
             if target in mapping:
                 raise IngestError(
@@ -244,15 +262,22 @@ def validate_transactions(
     required = {k: v for k, v in source.items() if v is not None}
     values, problems = _required_checks(required, raw.schema)
     more_values, more_problems = _optional_checks(source, raw.schema)
+    problems += more_problems
     numbered = raw.with_row_index(ROW, offset=1)
-    checked = numbered.select(
+    # Test every rule on every row (cheap booleans); build reason texts for failing rows only.
+    failing = pl.any_horizontal([p.condition for p in problems]) if problems else pl.lit(False)
+    reasons = numbered.filter(failing).select(
         pl.col(ROW),
-        *values,
-        *more_values,
-        pl.concat_str(problems + more_problems, separator="; ", ignore_nulls=True).alias(REASON),
-    ).with_columns(
-        pl.when(pl.col(REASON) == "").then(None).otherwise(pl.col(REASON)).alias(REASON),
-        pl.col("transaction_post_date").fill_null(pl.col("transaction_timestamp").dt.date()),
+        pl.concat_str([p.reason() for p in problems], separator="; ", ignore_nulls=True).alias(
+            REASON
+        ),
+    )
+    checked = (
+        numbered.select(pl.col(ROW), *values, *more_values)
+        .with_columns(
+            pl.col("transaction_post_date").fill_null(pl.col("transaction_timestamp").dt.date())
+        )
+        .join(reasons, on=ROW, how="left", maintain_order="left")
     )
     checked = _reject_duplicate_ids(checked)
     good = checked.filter(pl.col(REASON).is_null()).select(
@@ -267,13 +292,19 @@ def _reject_duplicate_ids(checked: pl.DataFrame) -> pl.DataFrame:
     duplicate = valid & (pl.col(ROW) != first_row)
     return checked.with_columns(
         pl.when(duplicate)
-        .then(pl.format("duplicate transaction_id '{}' (first at row {})", "transaction_id", first_row))
+        .then(
+            pl.format(
+                "duplicate transaction_id '{}' (first at row {})", "transaction_id", first_row
+            )
+        )
         .otherwise(pl.col(REASON))
         .alias(REASON)
     )
 
 
-def _rejected_frame(numbered: pl.DataFrame, checked: pl.DataFrame, source_name: str) -> pl.DataFrame:
+def _rejected_frame(
+    numbered: pl.DataFrame, checked: pl.DataFrame, source_name: str
+) -> pl.DataFrame:
     bad = checked.filter(pl.col(REASON).is_not_null()).select(ROW, REASON)
     if bad.is_empty():
         return pl.DataFrame(schema=REJECTED_SCHEMA)

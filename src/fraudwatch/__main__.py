@@ -1,0 +1,5 @@
+"""`python -m fraudwatch` runs the CLI."""
+
+from fraudwatch.cli import main
+
+main()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up .venv and run the whole test suite, plus ruff and mypy. Extra arguments go to pytest.
+# PostgreSQL (FRAUDWATCH_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/postgres) and
+# the fakesnow server are used when available; their tests skip with a message otherwise, and
+# fail instead when CI=true.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/bootstrap.sh
+
+echo "== ruff"
+ruff check src tests benchmarks
+ruff format --check src tests benchmarks
+echo "== mypy"
+mypy
+echo "== pytest"
+pytest "$@"
