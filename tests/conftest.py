@@ -111,7 +111,7 @@ def snowflake_url(fakesnow_server: dict[str, Any] | None) -> str:
     kw = fakesnow_server
     return (
         f"snowflake://{kw['user']}:{kw['password']}@{kw['host']}:{kw['port']}/{database}/RAW"
-        f"?account={kw['account']}&protocol={kw['protocol']}&network_timeout=30"
+        f"?account={kw['account']}&protocol={kw['protocol']}&network_timeout=1"
     )
 
 

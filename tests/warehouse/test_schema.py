@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from factories import make_transactions
 from sqlalchemy.engine import Engine
 
 from fraudwatch.warehouse import count_rows, create_schema, insert_transactions, tables
+from tests.factories import make_transactions
 
 
 def test_create_schema_second_run_creates_nothing(engine: Engine) -> None:

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
-from factories import DEFAULT_START, make_scores, make_transactions
 from polars.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 
@@ -21,6 +20,7 @@ from fraudwatch.warehouse import (
     unscored_transactions,
     utc_now,
 )
+from tests.factories import DEFAULT_START, make_scores, make_transactions
 
 staging = tables.transaction_staging
 

@@ -3,6 +3,7 @@
 This package is the only importer of SQLAlchemy.
 """
 
+from fraudwatch.warehouse import tables
 from fraudwatch.warehouse.bulk import insert_ignoring_duplicates, utc_now
 from fraudwatch.warehouse.engines import (
     Backend,
@@ -33,7 +34,6 @@ from fraudwatch.warehouse.queries import (
     unscored_transactions,
 )
 from fraudwatch.warehouse.schema import SchemaReport, create_schema
-from fraudwatch.warehouse import tables
 
 __all__ = [
     "SCORE_SCHEMA",

@@ -3,8 +3,8 @@
 "Idempotent" means a row whose primary key is already in the table is skipped, never written
 twice and never an error, on every backend and under concurrent writers:
 
-- SQLite: ADBC's Arrow ingest straight into the table inside `BEGIN IMMEDIATE`; if a key
-  already exists, the batch is staged in a temporary table and copied with `INSERT OR IGNORE`.
+- SQLite: ADBC's Arrow ingest into a private scratch file, which the engine's own connection
+  attaches and copies with `INSERT … ON CONFLICT DO NOTHING` inside `BEGIN IMMEDIATE`.
 - PostgreSQL: binary `COPY` (ADBC) straight into the table; if a key already exists the copy is
   rolled back and redone through a temporary table with `INSERT … ON CONFLICT DO NOTHING`.
 - Snowflake: `MERGE … WHEN NOT MATCHED THEN INSERT` (Snowflake does not enforce primary keys).
@@ -15,20 +15,23 @@ to date row by row costs several times more than building it once.
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import adbc_driver_manager.dbapi as adbc_errors
+import adbc_driver_postgresql.dbapi as adbc_postgres
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import polars as pl
-import adbc_driver_postgresql.dbapi as adbc_postgres
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateIndex
 
 from fraudwatch.warehouse.engines import (
-    SQLITE_BUSY_TIMEOUT_MS,
     Backend,
     backend_of_engine,
     with_retry,
@@ -63,10 +66,38 @@ def insert_ignoring_duplicates(engine: Engine, table: sa.Table, frame: pl.DataFr
 
 
 def _conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check the columns and cast each to the Arrow type its table column stores.
+
+    Binary COPY is strict: an Int64 column copied into an INTEGER (int4) column is rejected
+    ("incorrect binary data format"), so integers are narrowed to the column's width here, and
+    time-zone-aware timestamps are converted to the warehouse's naive UTC.
+    """
     unknown = [c for c in frame.columns if c not in table.c]
     if unknown:
         raise ValueError(f"columns not in {table.name}: {', '.join(unknown)}")
-    return frame
+    casts = []
+    for name, dtype in frame.schema.items():
+        target = _polars_type(table.c[name].type)
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        casts.append(column if target is None else column.cast(target).alias(name))
+    return frame.select(casts)
+
+
+def _polars_type(column_type: sa.types.TypeEngine[Any]) -> pl.DataType | None:
+    """Return the Polars type that binds to `column_type` exactly, or None to keep the frame's."""
+    kinds: list[tuple[type[sa.types.TypeEngine[Any]], pl.DataType]] = [
+        (sa.BigInteger, pl.Int64()),
+        (sa.SmallInteger, pl.Int16()),
+        (sa.Integer, pl.Int32()),
+        (sa.Float, pl.Float64()),
+        (sa.Boolean, pl.Boolean()),
+        (sa.DateTime, pl.Datetime("us")),
+        (sa.Date, pl.Date()),
+        (sa.String, pl.String()),
+    ]
+    return next((target for kind, target in kinds if isinstance(column_type, kind)), None)
 
 
 def _deferring_indexes(table: sa.Table, rows: int) -> list[sa.Index]:
@@ -93,46 +124,61 @@ def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sqlite_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
-    """Load through ADBC, which binds Arrow columns in C (about twice Python's executemany)."""
-    database = engine.url.database
-    if not database or database == ":memory:":
-        raise ValueError("bulk loads need a SQLite file, not an in-memory database")
-    arrow = _sqlite_values(frame).to_arrow()
-    indexes = _deferring_indexes(table, frame.height)
+    """Stage the batch in a scratch file with ADBC, then copy it on the warehouse's own connection.
+
+    ADBC bundles its own copy of the SQLite library. Two copies of SQLite must never open the
+    same file in one process: their POSIX locks do not see each other, and one copy's close can
+    discard the WAL index the other is using (readers then see "database disk image is
+    malformed"). So ADBC only ever writes a private scratch file; the warehouse file is touched
+    by the engine's connection alone, which ATTACHes the scratch file and copies it with
+    `INSERT … ON CONFLICT DO NOTHING` (not `OR IGNORE`, which would also drop NOT NULL
+    violations silently). Arrow ingest plus one `INSERT … SELECT` is about twice `executemany`.
+    """
+    with tempfile.TemporaryDirectory(prefix="fraudwatch-load-") as directory:
+        scratch = str(Path(directory) / "load.db")
+        with adbc_sqlite.connect(scratch, autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode = OFF")
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.adbc_ingest("batch", _sqlite_values(frame).to_arrow(), mode="create")
+        return _sqlite_copy_from(engine, table, frame, scratch)
+
+
+def _sqlite_copy_from(engine: Engine, table: sa.Table, frame: pl.DataFrame, scratch: str) -> int:
     columns = ", ".join(frame.columns)
-    with adbc_sqlite.connect(database, autocommit=True) as conn, conn.cursor() as cursor:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        # Index rebuilds sort: a large page cache keeps the sort in memory.
-        cursor.execute("PRAGMA cache_size = -262144")
-        cursor.execute("BEGIN IMMEDIATE")
+    key = ", ".join(c.name for c in table.primary_key.columns)
+    indexes = _deferring_indexes(table, frame.height)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+        statement = "ATTACH DATABASE"
         try:
-            for index in indexes:
-                cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
-            cursor.execute("SAVEPOINT fast_path")
+            cursor.execute("ATTACH DATABASE ? AS fraudwatch_load", (scratch,))
+            statement = "BEGIN IMMEDIATE"
+            cursor.execute("BEGIN IMMEDIATE")
             try:
-                cursor.adbc_ingest(table.name, arrow, mode="append")
-                cursor.execute("RELEASE fast_path")
-                added = frame.height
-            except adbc_errors.Error as error:
-                if "UNIQUE constraint failed" not in str(error):
-                    raise
-                # Some keys are stored already: stage the batch, then keep only new keys.
-                cursor.execute("ROLLBACK TO fast_path")
-                cursor.execute("RELEASE fast_path")
-                cursor.adbc_ingest("fraudwatch_load", arrow, mode="replace", temporary=True)
+                for index in indexes:
+                    cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
+                # `WHERE true` lets SQLite parse the upsert clause after a SELECT.
+                statement = f"INSERT INTO {table.name} … ON CONFLICT DO NOTHING"
                 cursor.execute(
-                    f"INSERT OR IGNORE INTO {table.name} ({columns}) "  # noqa: S608 (identifiers from our own metadata)
-                    f"SELECT {columns} FROM temp.fraudwatch_load"
+                    f"INSERT INTO {table.name} ({columns}) "  # noqa: S608 (identifiers from our metadata)
+                    f"SELECT {columns} FROM fraudwatch_load.batch WHERE true "
+                    f"ON CONFLICT ({key}) DO NOTHING"
                 )
-                cursor.execute("SELECT changes()")
-                added = int(cursor.fetchone()[0])
-                cursor.execute("DROP TABLE temp.fraudwatch_load")
-            for index in indexes:
-                cursor.execute(str(CreateIndex(index).compile(dialect=engine.dialect)))
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
+                added = int(cursor.rowcount)
+                for index in indexes:
+                    cursor.execute(str(CreateIndex(index).compile(dialect=engine.dialect)))
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.execute("DETACH DATABASE fraudwatch_load")
+        except sqlite3.Error as error:
+            # Wrapped like SQLAlchemy's own errors, so `with_retry` sees "database is locked".
+            raise sa.exc.OperationalError(statement, None, error) from error
+    finally:
+        raw.close()
     return added
 
 
@@ -175,9 +221,7 @@ def _postgres_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> in
     return added
 
 
-def _postgres_rebuilding_load(
-    engine: Engine, cursor: Any, table: sa.Table, arrow: Any
-) -> int:
+def _postgres_rebuilding_load(engine: Engine, cursor: Any, table: sa.Table, arrow: Any) -> int:
     pk = table.primary_key
     key = ", ".join(c.name for c in pk.columns)
     cursor.execute(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
@@ -211,29 +255,42 @@ def _postgres_insert_via_temp(
 # --- Snowflake --------------------------------------------------------------------------------
 
 
-def _python_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dicts()
+# One MERGE per table at a time from this process. Snowflake itself runs MERGEs on one table one
+# after another (they take the table's lock), so queueing here costs nothing, and it keeps
+# fakesnow (DuckDB, optimistic) from failing one of two overlapping MERGEs at COMMIT.
+_SNOWFLAKE_TABLE_LOCKS: dict[str, threading.Lock] = {}
+_SNOWFLAKE_LOCKS_GUARD = threading.Lock()
+
+
+def _snowflake_table_lock(engine: Engine, table: sa.Table) -> threading.Lock:
+    key = f"{engine.url.render_as_string(hide_password=True)}#{table.name}"
+    with _SNOWFLAKE_LOCKS_GUARD:
+        return _SNOWFLAKE_TABLE_LOCKS.setdefault(key, threading.Lock())
 
 
 def _snowflake_merge(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
+    """MERGE the frame in chunks of VALUES rows, inserting only keys the table lacks.
+
+    Values travel as pyformat parameters (the connector binds them); only identifiers from our
+    own metadata are formatted into the statement. MERGE … WHEN NOT MATCHED is itself
+    idempotent, so a retry after a failure cannot write a key twice.
+    """
     columns = frame.columns
     keys = [c.name for c in table.primary_key.columns]
+    source_columns = ", ".join(f"column{j + 1} AS {c}" for j, c in enumerate(columns))
+    on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     added = 0
-    with write_transaction(engine) as conn:
-        for chunk in frame.unique(subset=keys, keep="first", maintain_order=True).iter_slices(
-            SNOWFLAKE_CHUNK_ROWS
-        ):
-            rows = _python_rows(chunk)
+    unique = frame.unique(subset=keys, keep="first", maintain_order=True)
+    with _snowflake_table_lock(engine, table), write_transaction(engine) as conn:
+        for chunk in unique.iter_slices(SNOWFLAKE_CHUNK_ROWS):
             params: dict[str, Any] = {}
             tuples = []
-            for i, row in enumerate(rows):
+            for i, row in enumerate(chunk.rows()):
                 names = []
-                for j, column in enumerate(columns):
-                    params[f"p{i}_{j}"] = row[column]
+                for j, value in enumerate(row):
+                    params[f"p{i}_{j}"] = value
                     names.append(f"%(p{i}_{j})s")
                 tuples.append(f"({', '.join(names)})")
-            source_columns = ", ".join(f"column{j + 1} AS {c}" for j, c in enumerate(columns))
-            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
             sql = (
                 f"MERGE INTO {table.name} t USING (SELECT {source_columns} "  # noqa: S608 (placeholders only)
                 f"FROM VALUES {', '.join(tuples)}) s ON {on} "

@@ -138,6 +138,9 @@ def is_transient(error: BaseException) -> bool:
         "write-write conflict",
         "server closed the connection",
         "connection refused",
+        # Snowflake's connector for an HTTP 500 from the service; every write we retry is a
+        # whole transaction or an idempotent MERGE, so repeating it is safe.
+        "290500: http 500",
     )
     return isinstance(error, sa.exc.DBAPIError) and any(m in text for m in markers)
 
@@ -153,7 +156,7 @@ def with_retry(operation: Callable[[], T], attempts: int = 8, base_delay: float 
         except sa.exc.DBAPIError as error:
             if attempt == attempts or not is_transient(error):
                 raise
-            delay = base_delay * 2 ** (attempt - 1) * (1 + random.random())  # noqa: S311
+            delay = base_delay * 2 ** (attempt - 1) * (1 + random.random())
             log.warning("transient database error (attempt %d): %s", attempt, error.orig)
             time.sleep(delay)
     raise AssertionError("unreachable")

@@ -66,7 +66,9 @@ def insert_transactions(engine: Engine, transactions: pl.DataFrame) -> int:
     the store stamps `record_created_ts` with the load time.
     """
     frame = transactions.select(TRANSACTION_SCHEMA.names()).cast(dict(TRANSACTION_SCHEMA))
-    frame = frame.with_columns(pl.lit(utc_now(), dtype=pl.Datetime("us")).alias("record_created_ts"))
+    frame = frame.with_columns(
+        pl.lit(utc_now(), dtype=pl.Datetime("us")).alias("record_created_ts")
+    )
     return insert_ignoring_duplicates(engine, transaction_staging, frame)
 
 
@@ -151,7 +153,9 @@ def record_review(
             conn.execute(analyst_reviews.insert().values(**review.__dict__))
             if decision == "escalate":
                 return
-            conn.execute(fraud_labels.delete().where(fraud_labels.c.transaction_id == transaction_id))
+            conn.execute(
+                fraud_labels.delete().where(fraud_labels.c.transaction_id == transaction_id)
+            )
             conn.execute(
                 fraud_labels.insert().values(
                     transaction_id=transaction_id,
