@@ -107,7 +107,8 @@ def _snowflake_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {}
     for key in SNOWFLAKE_CONNECT_ONLY:
         if key in query:
-            value = query.pop(key)
+            given = query.pop(key)
+            value = given if isinstance(given, str) else given[-1]
             connect_args[key] = int(value) if key.endswith("timeout") else value
     return sa.create_engine(url.set(query=query), connect_args=connect_args)
 

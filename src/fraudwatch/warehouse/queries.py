@@ -32,13 +32,13 @@ from fraudwatch.warehouse.tables import (
 
 SCORE_SCHEMA = pl.Schema(
     {
-        "transaction_key": pl.String,
-        "fraud_probability": pl.Float64,
-        "fraud_prediction": pl.Boolean,
-        "model_version": pl.String,
+        "transaction_key": pl.String(),
+        "fraud_probability": pl.Float64(),
+        "fraud_prediction": pl.Boolean(),
+        "model_version": pl.String(),
         "scored_at": pl.Datetime("us"),
-        "reasons": pl.String,
-        "latency_ms": pl.Float64,
+        "reasons": pl.String(),
+        "latency_ms": pl.Float64(),
     }
 )
 
@@ -65,7 +65,7 @@ def insert_transactions(engine: Engine, transactions: pl.DataFrame) -> int:
     `transactions` has the columns of `schemas.TRANSACTION_SCHEMA` with timestamps in UTC;
     the store stamps `record_created_ts` with the load time.
     """
-    frame = transactions.select(TRANSACTION_SCHEMA.names()).cast(dict(TRANSACTION_SCHEMA))
+    frame = transactions.select(TRANSACTION_SCHEMA.names()).cast(TRANSACTION_SCHEMA)
     frame = frame.with_columns(
         pl.lit(utc_now(), dtype=pl.Datetime("us")).alias("record_created_ts")
     )
@@ -107,7 +107,7 @@ def unscored_transactions(engine: Engine, limit: int) -> pl.DataFrame:
 
 def insert_scores(engine: Engine, scores: pl.DataFrame) -> int:
     """Write scores; a transaction already scored keeps its first score. Return rows added."""
-    frame = scores.select(SCORE_SCHEMA.names()).cast(dict(SCORE_SCHEMA))
+    frame = scores.select(SCORE_SCHEMA.names()).cast(SCORE_SCHEMA)
     return insert_ignoring_duplicates(engine, ml_fraud_scores, frame)
 
 
