@@ -54,10 +54,9 @@ def postgres_admin() -> Iterator[Engine | None]:
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-    except sa.exc.OperationalError as error:
+    except sa.exc.OperationalError:
         admin.dispose()
         yield None
-        _ = error
         return
     yield admin
     admin.dispose()
