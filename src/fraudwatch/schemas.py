@@ -24,18 +24,18 @@ RUN_STATUSES: Final = ("running", "succeeded", "failed")
 # the store and is not part of what a producer hands in).
 TRANSACTION_SCHEMA: Final = pl.Schema(
     {
-        "transaction_id": pl.String,
-        "account_number": pl.String,
-        "transaction_post_date": pl.Date,
+        "transaction_id": pl.String(),
+        "account_number": pl.String(),
+        "transaction_post_date": pl.Date(),
         "transaction_timestamp": pl.Datetime("us"),
-        "transaction_type": pl.String,
-        "transaction_description": pl.String,
-        "transaction_amount": pl.Float64,
-        "channel_name": pl.String,
-        "merchant_name": pl.String,
-        "merchant_category_code": pl.String,
-        "is_international": pl.Boolean,
-        "reversal_flag": pl.Boolean,
+        "transaction_type": pl.String(),
+        "transaction_description": pl.String(),
+        "transaction_amount": pl.Float64(),
+        "channel_name": pl.String(),
+        "merchant_name": pl.String(),
+        "merchant_category_code": pl.String(),
+        "is_international": pl.Boolean(),
+        "reversal_flag": pl.Boolean(),
     }
 )
 TRANSACTION_COLUMNS: Final = tuple(TRANSACTION_SCHEMA.names())
@@ -49,9 +49,9 @@ REQUIRED_TRANSACTION_COLUMNS: Final = (
 
 LABEL_SCHEMA: Final = pl.Schema(
     {
-        "transaction_id": pl.String,
-        "is_fraud": pl.Boolean,
-        "source": pl.String,
+        "transaction_id": pl.String(),
+        "is_fraud": pl.Boolean(),
+        "source": pl.String(),
         "labeled_at": pl.Datetime("us"),
     }
 )
