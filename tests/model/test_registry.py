@@ -25,7 +25,11 @@ def trained():
 
 def _publish(engine: Engine, model_dir: Path, trained, second: int = 0):
     return publish(
-        engine, model_dir, trained, "<html></html>", created_at=datetime(2026, 3, 1, 0, 0, second)
+        engine,
+        model_dir,
+        trained,
+        created_at=datetime(2026, 3, 1, 0, 0, second),
+        with_report=second == 0,
     )
 
 

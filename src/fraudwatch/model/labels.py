@@ -39,6 +39,8 @@ def label_counts(labels: pl.DataFrame, cutoff: datetime) -> dict[str, int]:
         "legitimate": int((~known["is_fraud"]).sum()),
         "unknown_after_cutoff": labels.height - known.height,
     }
+    if "source" not in known.columns:
+        return counts
     for source, n in known.filter(pl.col("is_fraud")).group_by("source").len().iter_rows():
         counts[f"fraud_{source}"] = int(n)
     return counts

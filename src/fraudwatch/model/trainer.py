@@ -15,6 +15,7 @@ from typing import Any
 import fraudwatch
 from fraudwatch.model.dataset import Dataset, build_dataset
 from fraudwatch.model.registry import new_version, register_version, save_artifacts
+from fraudwatch.model.report import build_report
 from fraudwatch.model.split import DEFAULT_GAP, SplitError, TimeSplit, plan_split, split_from_dates
 from fraudwatch.model.train import TrainedModel, TrainOptions, fit_and_evaluate
 
@@ -56,8 +57,11 @@ class Published:
     metadata: dict[str, Any] = field(repr=False)
 
 
-def load_dataset(engine: Any, windows: Windows) -> Dataset:
-    """Return the Dataset for `windows`, reading the warehouse through the feature pipeline."""
+def load_inputs(engine: Any, windows: Windows) -> tuple[Any, TimeSplit]:
+    """Return the feature pipeline's inputs (`FeatureInputs`) for `windows`, and the split.
+
+    Without dates everything is loaded and the windows are planned from its span.
+    """
     from fraudwatch.features import load_training_inputs
 
     if windows.given:
@@ -69,9 +73,14 @@ def load_dataset(engine: Any, windows: Windows) -> Dataset:
         raise SplitError(
             "the warehouse has no transactions to train on; ingest or simulate some first"
         )
-    data_end: datetime = stamps.max()  # type: ignore[assignment]
+    data_end: datetime = stamps.max()
     cutoff = windows.cutoff or data_end
-    split = _split(windows, stamps.min(), data_end, cutoff)  # type: ignore[arg-type]
+    return inputs, _split(windows, stamps.min(), data_end, cutoff)
+
+
+def load_dataset(engine: Any, windows: Windows) -> Dataset:
+    """Return the Dataset for `windows`, reading the warehouse through the feature pipeline."""
+    inputs, split = load_inputs(engine, windows)
     return build_dataset(inputs, split)
 
 
@@ -112,14 +121,15 @@ def publish(
     engine: Any,
     model_dir: Path,
     trained: TrainedModel,
-    report_html: str,
     *,
     created_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
+    with_report: bool = True,
 ) -> Published:
     """Save a trained model's artifacts and register it (first model champion, else candidate).
 
-    `extra` entries (such as a retraining comparison) are merged into the metrics.
+    `extra` entries (such as a retraining comparison) are merged into the metrics and shown in
+    the report; `with_report=False` writes a stub report (tests).
     """
     created = (created_at or datetime.now(UTC)).replace(tzinfo=None, microsecond=0)
     raw = bytes(trained.fit.booster.save_raw(raw_format="ubj"))
@@ -127,6 +137,7 @@ def publish(
     metadata = model_metadata(trained, created)
     if extra:
         metadata["metrics"] = {**metadata["metrics"], **extra}
+    report_html = build_report(trained, version, created, extra) if with_report else "<html></html>"
     directory = save_artifacts(Path(model_dir), version, raw, metadata, report_html)
     status = register_version(engine, Path(model_dir), version, metadata)
     log.info("registered model %s as %s in %s", version, status, directory)
