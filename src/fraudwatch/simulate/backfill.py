@@ -122,8 +122,8 @@ def backfill(
 ) -> BackfillReport:
     """Write the population, `days` days of history up to `end`, and the labels arrived by `end`.
 
-    Days are inserted in chunks of about `chunk_rows` rows; the next chunk is generated while
-    the previous one is written. `progress(days_done, days_total, rows_written)` is called
+    Days are inserted in chunks of at least `chunk_rows` rows, growing with the table (see
+    `_chunks`); the next chunk is generated while the previous one is written. `progress(days_done, days_total, rows_written)` is called
     after each chunk commits.
     """
     began = time.perf_counter()
@@ -168,13 +168,19 @@ def _write(engine: Engine, transactions: pl.DataFrame, labels: pl.DataFrame) -> 
 
 
 def _chunks(days: Iterator[Day], rows: int) -> Iterator[list[Day]]:
+    """Group days into chunks of at least `rows` rows, each at least as large as all before it.
+
+    A large load rebuilds the table's indexes over every stored row, so growing chunks keep the
+    total rebuild work under about twice the final table, instead of growing with its square.
+    """
     chunk: list[Day] = []
-    size = 0
+    size = total = 0
     for day in days:
         chunk.append(day)
         size += day.transactions.height
-        if size >= rows:
+        if size >= max(rows, total):
             yield chunk
+            total += size
             chunk, size = [], 0
     if chunk:
         yield chunk

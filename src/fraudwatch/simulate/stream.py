@@ -56,7 +56,7 @@ class StreamPlan:
     @property
     def tick_seconds(self) -> float:
         """Return the time between batches."""
-        return self.interval if self.rate is None else min(RATE_TICK_SECONDS, 1.0 / self.rate)
+        return self.interval if self.rate is None else max(RATE_TICK_SECONDS, 1.0 / self.rate)
 
 
 @dataclass
@@ -131,8 +131,6 @@ def run_stream(
     next_tick = began
     while not should_stop():
         elapsed = time.monotonic() - began
-        if plan.duration is not None and elapsed >= plan.duration:
-            break
         size = _batch_size(plan, elapsed, report.transactions)
         batch = bank.tick(utc_now(), size, plan.tick_seconds)
         report.retries += commit_until_done(partial(_store, engine, batch), on_outage)
@@ -141,8 +139,11 @@ def run_stream(
         report.labels += batch.labels.height
         sink(batch.transactions)
         next_tick = max(next_tick + plan.tick_seconds, time.monotonic() - plan.tick_seconds)
+        # The time covered so far: until now, or until the next batch is due if that is later.
+        report.seconds = max(time.monotonic(), next_tick) - began
+        if plan.duration is not None and next_tick - began >= plan.duration:
+            break
         time.sleep(max(0.0, next_tick - time.monotonic()))
-    report.seconds = time.monotonic() - began
     report.labels_dropped = bank.pending_labels
     return report
 
