@@ -123,8 +123,8 @@ def backfill(
     """Write the population, `days` days of history up to `end`, and the labels arrived by `end`.
 
     Days are inserted in chunks of at least `chunk_rows` rows, growing with the table (see
-    `_chunks`); the next chunk is generated while the previous one is written. `progress(days_done, days_total, rows_written)` is called
-    after each chunk commits.
+    `_chunks`); the next chunk is generated while the previous one is written.
+    `progress(days_done, days_total, rows_written)` is called after each chunk commits.
     """
     began = time.perf_counter()
     create_schema(engine)
