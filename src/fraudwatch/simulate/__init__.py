@@ -14,10 +14,12 @@ from fraudwatch.simulate.backfill import (
     window_start,
 )
 from fraudwatch.simulate.labels import chargebacks, split_arrived
+from fraudwatch.simulate.live import LiveBank, LiveBatch
 from fraudwatch.simulate.merchants import MERCHANTS, Merchant
 from fraudwatch.simulate.options import OptionsError, SimulationOptions
 from fraudwatch.simulate.population import Population, build_population, write_population
 from fraudwatch.simulate.records import SCENARIOS, TRUTH_SCHEMA
+from fraudwatch.simulate.stream import StreamPlan, StreamReport, commit_until_done, run_stream
 
 __all__ = [
     "MERCHANTS",
@@ -25,15 +27,21 @@ __all__ = [
     "TRUTH_SCHEMA",
     "BackfillReport",
     "Day",
+    "LiveBank",
+    "LiveBatch",
     "Merchant",
     "OptionsError",
     "Population",
     "SimulationOptions",
+    "StreamPlan",
+    "StreamReport",
     "backfill",
     "build_population",
     "chargebacks",
+    "commit_until_done",
     "generate_day",
     "generate_history",
+    "run_stream",
     "split_arrived",
     "window_start",
     "write_population",
