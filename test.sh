@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 
+# Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "installing Debian's chromium for the browser tests"
+    apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== ruff"
 ruff check src tests benchmarks
 ruff format --check src tests benchmarks

@@ -11,13 +11,17 @@ if [ ! -x .venv/bin/python ]; then
     echo "creating .venv with $("$PYTHON" --version)"
     "$PYTHON" -m venv .venv
 fi
+# pip, without the warnings some machines' pip configuration prints for every package.
+quiet_pip() {
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+}
 stamp=".venv/.fraudwatch-installed"
 wanted="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "installing pinned dependencies into .venv (first run takes a minute or two)"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.0.1"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-        --constraint requirements.lock --editable ".[dev]"
+    quiet_pip --upgrade "pip==26.0.1"
+    quiet_pip --constraint requirements.lock --editable ".[dev]"
     echo "$wanted" > "$stamp"
 fi
 # shellcheck disable=SC1091
