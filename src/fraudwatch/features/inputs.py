@@ -1,0 +1,183 @@
+"""What the pipeline reads, and the warehouse queries that fetch it for training and for scoring.
+
+Training reads a time range plus the `LOOKBACK` before it; scoring reads, for a batch, the recent
+history of the batch's accounts, of every account of their customers and of their merchants. Both
+hand the same `FeatureInputs` to `compute_features`, which enforces the point-in-time rules itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from fraudwatch.features.spec import LOOKBACK
+from fraudwatch.schemas import TRANSACTION_SCHEMA
+from fraudwatch.warehouse import read_frame, tables
+
+PROFILE_SCHEMA: Final = pl.Schema(
+    {
+        "account_number": pl.String,
+        "customer_key": pl.String,
+        "credit_score": pl.Int64,
+        "customer_since": pl.Date,
+        "risk_rating": pl.String,
+        "home_country": pl.String,
+    }
+)
+FEATURE_LABEL_SCHEMA: Final = pl.Schema(
+    {"transaction_id": pl.String(), "is_fraud": pl.Boolean(), "labeled_at": pl.Datetime("us")}
+)
+_CHUNK: Final = 5_000  # bound parameters per IN list, well under SQLite's limit
+
+
+@dataclass(frozen=True)
+class FeatureInputs:
+    """Everything `compute_features` needs.
+
+    `transactions` are the rows to compute features for; `history` the earlier transactions the
+    windows need (it may repeat rows of `transactions`: duplicate ids are dropped); `profiles` one
+    row per account_number (`PROFILE_SCHEMA`, may be empty); `labels` transaction_id, is_fraud,
+    labeled_at (may be empty; only labels with labeled_at < t are used for a transaction at t).
+    """
+
+    transactions: pl.DataFrame
+    history: pl.DataFrame
+    profiles: pl.DataFrame
+    labels: pl.DataFrame
+
+
+def empty_profiles() -> pl.DataFrame:
+    """Return an empty profiles frame (a data set without customer profiles)."""
+    return pl.DataFrame(schema=PROFILE_SCHEMA)
+
+
+def empty_labels() -> pl.DataFrame:
+    """Return an empty labels frame."""
+    return pl.DataFrame(schema=FEATURE_LABEL_SCHEMA)
+
+
+def _transaction_columns() -> list[sa.ColumnElement[Any]]:
+    staging = tables.transaction_staging
+    return [staging.c[name] for name in TRANSACTION_SCHEMA.names()]
+
+
+def _profile_select() -> sa.Select[Any]:
+    account, customer = tables.dim_account, tables.dim_customer
+    return sa.select(
+        account.c.account_number,
+        account.c.customer_key,
+        customer.c.credit_score,
+        customer.c.customer_since,
+        customer.c.risk_rating,
+        customer.c.home_country,
+    ).select_from(account.outerjoin(customer, customer.c.customer_key == account.c.customer_key))
+
+
+def _label_select() -> sa.Select[Any]:
+    labels = tables.fraud_labels
+    return sa.select(labels.c.transaction_id, labels.c.is_fraud, labels.c.labeled_at)
+
+
+def _time_range(start: datetime | None, end: datetime | None) -> list[sa.ColumnElement[bool]]:
+    ts = tables.transaction_staging.c.transaction_timestamp
+    conditions: list[sa.ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(ts >= start)
+    if end is not None:
+        conditions.append(ts < end)
+    return conditions
+
+
+def _read_transactions(engine: Engine, conditions: list[sa.ColumnElement[bool]]) -> pl.DataFrame:
+    staging = tables.transaction_staging
+    statement = (
+        sa.select(*_transaction_columns())
+        .where(*conditions)
+        .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
+    )
+    return read_frame(engine, statement, TRANSACTION_SCHEMA)
+
+
+def load_training_inputs(
+    engine: Engine, start: datetime | None, end: datetime | None
+) -> FeatureInputs:
+    """Return the inputs for every transaction with start <= timestamp < end (None: unbounded).
+
+    `history` is the `LOOKBACK` before `start`; profiles are every account's; labels are all of
+    them (the pipeline uses, for each transaction, only those known before it).
+    """
+    transactions = _read_transactions(engine, _time_range(start, end))
+    if start is None:
+        history = pl.DataFrame(schema=TRANSACTION_SCHEMA)
+    else:
+        history = _read_transactions(engine, _time_range(start - LOOKBACK, start))
+    profiles = read_frame(engine, _profile_select(), PROFILE_SCHEMA)
+    labels = read_frame(engine, _label_select(), FEATURE_LABEL_SCHEMA)
+    return FeatureInputs(transactions, history, profiles, labels)
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def _customer_accounts(engine: Engine, accounts: list[str]) -> list[str]:
+    """Return `accounts` plus every other account of the same customers."""
+    account = tables.dim_account
+    found = set(accounts)
+    for chunk in _chunks(accounts):
+        customers = sa.select(account.c.customer_key).where(account.c.account_number.in_(chunk))
+        statement = sa.select(account.c.account_number).where(account.c.customer_key.in_(customers))
+        with engine.connect() as conn:
+            found.update(conn.execute(statement).scalars())
+    return sorted(found)
+
+
+def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
+    """Return the inputs to score `batch` (transactions, `TRANSACTION_SCHEMA`).
+
+    History is every stored transaction in [first batch time - LOOKBACK, last batch time) of the
+    batch's accounts, of the other accounts of their customers, and of their merchants; profiles
+    are those accounts'; labels are those of the history's transactions known before the last
+    batch time (later labels can never be used).
+    """
+    if batch.height == 0:
+        return FeatureInputs(batch, batch.clear(), empty_profiles(), empty_labels())
+    staging, labels = tables.transaction_staging, tables.fraud_labels
+    times = batch["transaction_timestamp"]
+    first, last = times.min(), times.max()
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    window = _time_range(first - LOOKBACK, last)
+    accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
+    merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
+    keyed = [(staging.c.account_number, chunk) for chunk in _chunks(accounts)]
+    keyed += [(staging.c.merchant_name, chunk) for chunk in _chunks(merchants)]
+    histories, label_frames = [], []
+    for column, chunk in keyed:
+        conditions = [*window, column.in_(chunk)]
+        histories.append(_read_transactions(engine, conditions))
+        statement = (
+            _label_select()
+            .select_from(labels.join(staging, staging.c.transaction_id == labels.c.transaction_id))
+            .where(*conditions, labels.c.labeled_at < last)
+        )
+        label_frames.append(read_frame(engine, statement, FEATURE_LABEL_SCHEMA))
+    history = pl.concat(histories).unique("transaction_id", keep="first", maintain_order=True)
+    found_labels = pl.concat(label_frames).unique("transaction_id", maintain_order=True)
+    profiles = pl.concat(
+        [
+            read_frame(
+                engine,
+                _profile_select().where(tables.dim_account.c.account_number.in_(chunk)),
+                PROFILE_SCHEMA,
+            )
+            for chunk in _chunks(accounts)
+        ]
+    )
+    return FeatureInputs(batch, history.sort("transaction_timestamp"), profiles, found_labels)

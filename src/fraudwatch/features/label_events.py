@@ -1,0 +1,109 @@
+"""Fraud labels as events on two time axes: when the transaction happened and when it became known.
+
+A fraud label on a transaction at time s, labelled at L, may be used by a transaction at t when
+s < t and L < t, that is when t > known_at = max(s, L). A feature counting known frauds with s in
+[t - w, t) therefore counts each label for every t in the interval (known_at, s + w]: two sorted
+searches (labels known before t, minus labels whose interval closed before t) answer it per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from fraudwatch.features.rows import Rows
+from fraudwatch.features.windows import Timeline
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class FraudEvents:
+    """Fraud labels whose transaction is among the rows: its row position, time, and known_at."""
+
+    rows: I64
+    tx_time: I64
+    known_at: I64
+
+    @property
+    def size(self) -> int:
+        """Return the number of events."""
+        return len(self.rows)
+
+
+def fraud_events(rows: Rows, labels: pl.DataFrame) -> FraudEvents:
+    """Return the fraud labels (is_fraud true, labeled_at set) of transactions among `rows`.
+
+    Labels of transactions outside the rows are older than any window can reach, so dropped.
+    """
+    needed = ("transaction_id", "is_fraud", "labeled_at")
+    if labels.height == 0 or any(c not in labels.columns for c in needed):
+        empty = np.zeros(0, dtype=np.int64)
+        return FraudEvents(empty, empty, empty)
+    frauds = labels.select(
+        pl.col("transaction_id").cast(pl.String),
+        pl.col("labeled_at").cast(pl.Datetime("us")),
+        pl.col("is_fraud").cast(pl.Boolean),
+    ).filter(pl.col("is_fraud") & pl.col("labeled_at").is_not_null())
+    frauds = frauds.unique("transaction_id", keep="first")
+    positions = (
+        rows.data.select("transaction_id")
+        .with_row_index("row")
+        .join(frauds, on="transaction_id", how="inner")
+        .sort("row")
+    )
+    row = positions.get_column("row").to_numpy().astype(np.int64)
+    labeled_at = positions.get_column("labeled_at").to_physical().to_numpy().astype(np.int64)
+    tx_time = rows.times[row]
+    return FraudEvents(row, tx_time, np.maximum(tx_time, labeled_at))
+
+
+def known_in_window(
+    event_keys: I64,
+    tx_time: I64,
+    known_at: I64,
+    width: int,
+    weights: Sequence[F64],
+    query_keys: I64,
+    query_times: I64,
+) -> list[F64]:
+    """Per query (key, t) and per weight: the sum over events of that key with tx_time in
+    [t - width, t) and known_at < t (width in microseconds).
+
+    Each event counts for t in (known_at, tx_time + width]; events whose interval is empty drop.
+    """
+    keep = known_at < tx_time + width
+    keys, opened, closed = event_keys[keep], known_at[keep], tx_time[keep] + width
+    opens, closes = Timeline(keys, opened), Timeline(keys, closed)
+    open_lo, open_hi = opens.key_start(query_keys), opens.positions(query_keys, query_times)
+    close_lo, close_hi = closes.key_start(query_keys), closes.positions(query_keys, query_times)
+    out = []
+    for weight in weights:
+        kept = weight[keep]
+        by_open = np.asarray(opens.sort(kept), dtype=np.float64)
+        by_close = np.asarray(closes.sort(kept), dtype=np.float64)
+        known = opens.range_sum(by_open, opens.prefix(by_open), open_lo, open_hi)
+        expired = closes.range_sum(by_close, closes.prefix(by_close), close_lo, close_hi)
+        out.append(known - expired)
+    return out
+
+
+def latest_known(
+    event_keys: I64, tx_time: I64, known_at: I64, query_keys: I64, query_times: I64
+) -> I64:
+    """Per query (key, t): the latest tx_time among the key's events known before t, or the
+    smallest int64 when there is none."""
+    none = np.full(len(query_keys), np.iinfo(np.int64).min, dtype=np.int64)
+    if len(event_keys) == 0:
+        return none
+    timeline = Timeline(event_keys, known_at)
+    latest = timeline.running_max(np.asarray(timeline.sort(tx_time), dtype=np.int64))
+    start = timeline.key_start(query_keys)
+    end = timeline.positions(query_keys, query_times)
+    found = end > start
+    return np.where(found, latest[np.maximum(end - 1, 0)], none)

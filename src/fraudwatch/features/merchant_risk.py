@@ -1,0 +1,84 @@
+"""The merchant's fraud record as known at t: frauds labelled before t, in windows before t.
+
+A label counts for a transaction at t only when its own transaction is before t (in the window)
+and its labeled_at is before t. Rows without a merchant get the fill values.
+"""
+
+from __future__ import annotations
+
+from typing import Final, cast
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from fraudwatch.features.amounts import micros
+from fraudwatch.features.label_events import FraudEvents, known_in_window, latest_known
+from fraudwatch.features.rows import Rows
+from fraudwatch.features.spec import DAY, FEATURES_BY_NAME, MONTH, WEEK
+from fraudwatch.features.windows import Timeline
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Array = F64 | I64
+
+_US_PER_DAY: Final = micros(DAY)
+
+
+def _fraud_days(
+    merchant: I64, tx_time: I64, known_at: I64, query_keys: I64, query_times: I64
+) -> F64:
+    """Distinct calendar dates (UTC) in the 30 dates ending on t's date with a known fraud."""
+    days = pl.DataFrame(
+        {"merchant": merchant, "day": tx_time - tx_time % _US_PER_DAY, "known_at": known_at}
+    )
+    days = days.group_by("merchant", "day").agg(pl.col("known_at").min())
+    # A date d counts for t on dates d..d+29, from when its first fraud there became known.
+    return known_in_window(
+        days.get_column("merchant").to_numpy(),
+        days.get_column("day").to_numpy(),
+        days.get_column("known_at").to_numpy(),
+        micros(MONTH) - 1,
+        [np.ones(days.height)],
+        query_keys,
+        query_times,
+    )[0]
+
+
+def merchant_features(rows: Rows, events: FraudEvents) -> dict[str, Array]:
+    """Return known-fraud counts and rates (7d, 30d), days since the last known fraud (capped at
+    30, the fill) and distinct fraud dates in 30 days, per row, from labels known before t.
+
+    rate = known frauds / the merchant's transactions in the same window (0 when none).
+    """
+    merchants = Timeline(rows.merchant, rows.times)
+    with_merchant = rows.has_merchant[events.rows]
+    event_keys = rows.merchant[events.rows][with_merchant]
+    tx_time = events.tx_time[with_merchant]
+    known_at = events.known_at[with_merchant]
+    ones = np.ones(len(event_keys))
+    out: dict[str, Array] = {}
+    for label, width in (("7d", WEEK), ("30d", MONTH)):
+        count = merchants.unsort(merchants.before - merchants.since(micros(width)))
+        frauds = known_in_window(
+            event_keys, tx_time, known_at, micros(width), [ones], rows.merchant, rows.times
+        )[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(count > 0, frauds / count, 0.0)
+        out[f"merchant_known_frauds_{label}"] = np.rint(frauds).astype(np.int64)
+        out[f"merchant_fraud_rate_{label}"] = rate
+    latest = latest_known(event_keys, tx_time, known_at, rows.merchant, rows.times)
+    cap = FEATURES_BY_NAME["merchant_days_since_fraud"].fill
+    recent = latest >= rows.times - micros(MONTH)
+    gap = rows.times - np.where(recent, latest, rows.times)
+    since = np.where(recent, gap / _US_PER_DAY, cap)
+    out["merchant_days_since_fraud"] = since
+    fraud_days = _fraud_days(event_keys, tx_time, known_at, rows.merchant, rows.times)
+    out["merchant_fraud_days_30d"] = np.rint(fraud_days).astype(np.int64)
+    return {name: _where_merchant(rows, name, values) for name, values in out.items()}
+
+
+def _where_merchant(rows: Rows, name: str, values: Array) -> Array:
+    """Return `values` where the row has a merchant, the feature's fill elsewhere."""
+    filled = np.where(rows.has_merchant, values, FEATURES_BY_NAME[name].fill)
+    return cast(Array, filled.astype(values.dtype))

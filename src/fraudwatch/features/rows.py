@@ -1,0 +1,126 @@
+"""The rows the pipeline works on: transactions plus history, normalised, as NumPy arrays.
+
+Missing optional columns (channel, merchant, flags, ...) are added as nulls so every feature still
+computes with its documented fill; timestamps become naive UTC microseconds; the union of
+`transactions` and `history` keeps one row per transaction_id (the `transactions` row wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from fraudwatch.schemas import REQUIRED_TRANSACTION_COLUMNS, TRANSACTION_SCHEMA
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+Bools = NDArray[np.bool_]
+
+_FALSE_IF_NULL: Final = ("is_international", "reversal_flag")
+
+
+def normalise_transactions(frame: pl.DataFrame, role: str) -> pl.DataFrame:
+    """Return `frame` in `TRANSACTION_SCHEMA`: missing optional columns null, flags null -> False.
+
+    Raises ValueError naming `role` when a required column is missing or has nulls.
+    """
+    missing = [c for c in REQUIRED_TRANSACTION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{role} lacks required column(s) {', '.join(missing)}; add them")
+    timestamp = frame.schema["transaction_timestamp"]
+    if isinstance(timestamp, pl.Datetime) and timestamp.time_zone is not None:
+        frame = frame.with_columns(
+            pl.col("transaction_timestamp").dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        )
+    frame = frame.with_columns(
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in TRANSACTION_SCHEMA.items()
+        if name not in frame.columns
+    )
+    frame = frame.select(TRANSACTION_SCHEMA.names()).cast(TRANSACTION_SCHEMA)  # type: ignore[arg-type]
+    nulls = [
+        c
+        for c in ("transaction_id", "account_number", "transaction_timestamp")
+        if frame.get_column(c).has_nulls()
+    ]
+    if nulls:
+        raise ValueError(f"{role} has nulls in {', '.join(nulls)}; drop or repair those rows")
+    return frame.with_columns(
+        pl.col("transaction_amount").fill_null(0.0).fill_nan(0.0),
+        *(pl.col(c).fill_null(False) for c in _FALSE_IF_NULL),
+    )
+
+
+def dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
+    """Return integer codes 0..k-1 for the distinct non-null values, k for null, and the values.
+
+    >>> codes, categories = dense_codes(pl.Series(["b", None, "a", "b"]))
+    >>> [categories[int(c)] if c < len(categories) else None for c in codes]
+    ['b', None, 'a', 'b']
+    """
+    categories = values.drop_nulls().unique(maintain_order=True)
+    codes = values.cast(pl.Enum(categories)).to_physical().cast(pl.Int64)
+    return codes.fill_null(len(categories)).to_numpy(), categories
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Transactions plus history, one row per id, with the arrays every builder uses.
+
+    `targets` holds, for each row of the input `transactions`, its position in `data`.
+    """
+
+    data: pl.DataFrame
+    targets: I64
+    times: I64
+    amounts: F64
+    account: I64
+    accounts: pl.Series
+    merchant: I64
+    has_merchant: Bools
+
+    @property
+    def size(self) -> int:
+        """Return the number of rows."""
+        return self.data.height
+
+
+def _union(transactions: pl.DataFrame, history: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
+    ids = transactions.select("transaction_id")
+    if ids.get_column("transaction_id").is_duplicated().any():
+        unique = transactions.unique("transaction_id", keep="first", maintain_order=True)
+        position = unique.select("transaction_id").with_row_index("position")
+        targets = ids.join(position, on="transaction_id", how="left", maintain_order="left")
+        transactions, target_positions = unique, targets["position"].to_numpy()
+    else:
+        target_positions = np.arange(transactions.height)
+    if history.height:
+        extra = history.join(ids, on="transaction_id", how="anti", maintain_order="left")
+        extra = extra.unique("transaction_id", keep="first", maintain_order=True)
+        transactions = pl.concat([transactions, extra])
+    return transactions, target_positions.astype(np.int64)
+
+
+def build_rows(transactions: pl.DataFrame, history: pl.DataFrame) -> Rows:
+    """Normalise and unite `transactions` and `history` into `Rows`."""
+    data, targets = _union(
+        normalise_transactions(transactions, "transactions"),
+        normalise_transactions(history, "history"),
+    )
+    account, accounts = dense_codes(data.get_column("account_number"))
+    merchant_names = data.get_column("merchant_name")
+    merchant, _ = dense_codes(merchant_names)
+    return Rows(
+        data=data,
+        targets=targets,
+        times=data.get_column("transaction_timestamp").to_physical().to_numpy().astype(np.int64),
+        amounts=data.get_column("transaction_amount").to_numpy().astype(np.float64),
+        account=account,
+        accounts=accounts,
+        merchant=merchant,
+        has_merchant=merchant_names.is_not_null().to_numpy(),
+    )
