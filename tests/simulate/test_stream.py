@@ -111,18 +111,20 @@ def test_cli_stream_survives_an_exclusive_lock(tmp_path: Path) -> None:
         "--customers",
         "200",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    errors = (tmp_path / "stderr.txt").open("w")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+    assert process.stdout is not None
+    first_line = process.stdout.readline()  # the stream is running: take the lock now
     locker = sqlite3.connect(tmp_path / "locked.db", timeout=30, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     locked_at = time.monotonic()
     threading.Event().wait(3.0)
     locker.execute("COMMIT")
     locker.close()
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
+    stdout = process.stdout.read()  # the rest, after what readline() buffered
+    assert process.wait(timeout=60) == 0, (tmp_path / "stderr.txt").read_text()
     assert time.monotonic() - locked_at >= 3.0
-    lines = [line.split() for line in stdout.splitlines() if line.strip()]
+    lines = [line.split() for line in (first_line + stdout).splitlines() if line.strip()]
     printed = [fields[2] for fields in lines]
     times = sorted(datetime.fromisoformat(f"{f[0]} {f[1]}") for f in lines)
     longest_pause = max(b - a for a, b in itertools.pairwise(times))
