@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fraudwatch.cli import reports, simulate, warehouse
+from fraudwatch.cli import model, reports, simulate, warehouse
 from fraudwatch.cli.context import UserError, state
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def _global_options(
 
 warehouse.register(app)
 simulate.register(app)
+model.register(app)
 reports.register(app)
 
 

@@ -73,9 +73,15 @@ def load_inputs(engine: Any, windows: Windows) -> tuple[Any, TimeSplit]:
         raise SplitError(
             "the warehouse has no transactions to train on; ingest or simulate some first"
         )
-    data_end: datetime = stamps.max()
+    data_start, data_end = _as_datetime(stamps.min()), _as_datetime(stamps.max())
     cutoff = windows.cutoff or data_end
-    return inputs, _split(windows, stamps.min(), data_end, cutoff)
+    return inputs, _split(windows, data_start, data_end, cutoff)
+
+
+def _as_datetime(value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a timestamp, got {value!r}")
+    return value
 
 
 def load_dataset(engine: Any, windows: Windows) -> Dataset:
