@@ -8,7 +8,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from fraudwatch.simulate import SimulationOptions, backfill, window_start
-from fraudwatch.warehouse import count_rows, create_warehouse_engine, tables
+from fraudwatch.warehouse import (
+    count_rows,
+    create_warehouse_engine,
+    release_due_chargebacks,
+    tables,
+)
 from tests.simulate.histories import generate
 
 OPTIONS = SimulationOptions(seed=7, customers=300)
@@ -74,3 +79,13 @@ def test_stored_transactions_equal_generated_ones(db_url: str) -> None:
     stored = _read(db_url, tables.transaction_staging).drop("record_created_ts")
     stored = stored.cast(dict(generated.schema)).sort("transaction_id")  # type: ignore[arg-type]
     assert stored.equals(generated)
+
+
+def test_backfill_queues_the_chargebacks_still_to_come(db_url: str) -> None:
+    """Chargebacks due after the backfill's end wait in the queue and are released when due."""
+    engine = create_warehouse_engine(db_url)
+    report = backfill(engine, OPTIONS, 7, END, chunk_rows=1_000)
+    assert count_rows(engine, tables.pending_chargebacks) == report.labels_pending > 0
+    assert release_due_chargebacks(engine, END) == 0
+    assert release_due_chargebacks(engine, datetime(2027, 1, 1)) == report.labels_pending
+    assert count_rows(engine, tables.fraud_labels) == report.labels_written + report.labels_pending

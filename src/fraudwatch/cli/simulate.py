@@ -84,8 +84,8 @@ def backfill_command(
         f"wrote {report.transactions:,} transactions ({report.fraud:,} fraud) for "
         f"{report.customers:,} customers / {report.accounts:,} accounts from {report.start} to "
         f"{report.end:%Y-%m-%d %H:%M:%S} in {report.seconds:.1f}s ({report.rate:,.0f}/s); "
-        f"{report.labels_written:,} chargebacks arrived, {report.labels_pending:,} still to come "
-        "(not written)"
+        f"{report.labels_written:,} chargebacks arrived, {report.labels_pending:,} queued for "
+        "later (a stream releases them when due)"
     )
 
 
@@ -115,7 +115,7 @@ def stream_command(
     typer.echo(
         f"streamed {report.transactions:,} transactions in {report.batches:,} batches over "
         f"{report.seconds:.1f}s ({report.rate:,.0f}/s), {report.labels:,} chargebacks arrived, "
-        f"{report.retries} retries; {report.labels_dropped:,} chargebacks not yet due were dropped",
+        f"{report.retries} retries",
         err=True,
     )
 

@@ -3,8 +3,8 @@
 The window is the `days` whole days before `end`'s midnight plus `end`'s own day up to `end`
 (UTC). Each day is generated from its own seeded random stream, so a day's data does not depend
 on how the window is cut into chunks, and rerunning the same backfill writes nothing new.
-Chargebacks are written only if they arrived by `end`: a warehouse knows no label from the
-future. Labels due later are reported as pending and dropped (see docs/simulator.md).
+Chargebacks that arrived by `end` go to fraud_labels; a warehouse knows no label from the
+future, so those due later wait in pending_chargebacks until a stream releases them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from fraudwatch.simulate.labels import chargebacks, split_arrived
 from fraudwatch.simulate.options import SimulationOptions
 from fraudwatch.simulate.population import Population, build_population, write_population
 from fraudwatch.simulate.records import by_time, concat, run_prefix, to_frames
-from fraudwatch.warehouse import create_schema, insert_labels, insert_transactions
+from fraudwatch.warehouse import (
+    create_schema,
+    insert_labels,
+    insert_transactions,
+    queue_chargebacks,
+)
 
 EPOCH = datetime(1970, 1, 1)
 US_PER_DAY = behaviour.US_PER_DAY
@@ -120,7 +125,8 @@ def backfill(
     progress: Progress | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> BackfillReport:
-    """Write the population, `days` days of history up to `end`, and the labels arrived by `end`.
+    """Write the population, `days` days of history up to `end`, the labels arrived by `end`,
+    and the chargebacks still to come (queued in pending_chargebacks).
 
     Days are inserted in chunks of at least `chunk_rows` rows, growing with the table (see
     `_chunks`); the next chunk is generated while the previous one is written.
@@ -140,7 +146,7 @@ def backfill(
             if pending is not None:
                 written += pending.result()
                 _report(progress, done, total_days, written)
-            pending = writer.submit(_write, engine, frame, arrived)
+            pending = writer.submit(_write, engine, frame, arrived, later)
             done += len(chunk)
             fraud += sum(d.truth.height for d in chunk)
             labels_written += arrived.height
@@ -161,9 +167,12 @@ def backfill(
     )
 
 
-def _write(engine: Engine, transactions: pl.DataFrame, labels: pl.DataFrame) -> int:
+def _write(
+    engine: Engine, transactions: pl.DataFrame, arrived: pl.DataFrame, later: pl.DataFrame
+) -> int:
     added = insert_transactions(engine, transactions)
-    insert_labels(engine, labels)
+    insert_labels(engine, arrived)
+    queue_chargebacks(engine, later)
     return added
 
 

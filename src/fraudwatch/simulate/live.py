@@ -2,9 +2,11 @@
 
 `LiveBank.tick(now, size, span)` returns the transactions of the last `span` seconds. Fraud
 incidents start among them; a burst's later transactions are scheduled and come out in later
-ticks, when their time has come. Each fraud incident's chargeback (if it is ever reported) is
-held in memory until its `labeled_at` passes, then handed out with that tick. Whatever is still
-scheduled or pending when the process stops is dropped: it never happened, or was never known.
+ticks, when their time has come; whatever is still scheduled when the process stops never
+happens. Each fraud incident's chargeback (if it is ever reported) is handed out with the tick
+that produced the fraud, dated in the future: the stream queues it in the warehouse
+(pending_chargebacks), which releases it into fraud_labels when its `labeled_at` passes, so a
+restart loses no chargeback.
 
 Fraud in a live stream follows the clock: a constant-rate stream cannot have fewer customers
 awake at night, so the fraud rate itself is raised at night (`NIGHT_FACTOR`) and lowered by
@@ -21,9 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from fraudwatch.schemas import LABEL_SCHEMA
 from fraudwatch.simulate import behaviour, scenarios
-from fraudwatch.simulate.labels import chargebacks, split_arrived
+from fraudwatch.simulate.labels import chargebacks
 from fraudwatch.simulate.options import SimulationOptions
 from fraudwatch.simulate.population import Population, build_population
 from fraudwatch.simulate.records import (
@@ -45,7 +46,7 @@ US_PER_SECOND: Final = 1_000_000
 
 @dataclass(frozen=True)
 class LiveBatch:
-    """One tick's output: transactions to store, their ground truth, and labels now due."""
+    """One tick's output: transactions to store, their ground truth, their future chargebacks."""
 
     transactions: pl.DataFrame
     truth: pl.DataFrame
@@ -65,14 +66,8 @@ class LiveBank:
         self._account_cdf = np.cumsum(self.population.daily_rate)
         self._account_cdf /= self._account_cdf[-1]
         self._scheduled: Draft = empty_draft()
-        self._pending_labels = pl.DataFrame(schema=LABEL_SCHEMA)
         self._next_number = 0
         self._next_incident = start_us  # unique per run, and never reused within it
-
-    @property
-    def pending_labels(self) -> int:
-        """Return how many chargebacks are known to come but have not arrived yet."""
-        return self._pending_labels.height
 
     def tick(self, now: datetime, size: int, span_seconds: float) -> LiveBatch:
         """Return about `size` transactions timed within the `span_seconds` before `now`."""
@@ -89,7 +84,7 @@ class LiveBank:
             draft, self.population, self.prefix, self._next_number, ID_DIGITS
         )
         self._next_number += len(draft)
-        return LiveBatch(transactions, truth, self._labels_due(now, truth))
+        return LiveBatch(transactions, truth, chargebacks(truth, self._rng, self.options))
 
     def _schedule_fraud(self, now: datetime, now_us: int, span_us: int, size: int) -> Draft:
         """Start new incidents, then return every scheduled fraud transaction now due."""
@@ -112,17 +107,6 @@ class LiveBank:
         due = self._scheduled.take(np.flatnonzero(is_due))
         self._scheduled = self._scheduled.take(np.flatnonzero(~is_due))
         return due
-
-    def _labels_due(self, now: datetime, truth: pl.DataFrame) -> pl.DataFrame:
-        """Add this tick's future chargebacks to the pending ones; return those arrived by now.
-
-        A burst split over several ticks is charged back per tick's part, each part with the
-        delay drawn for it (a victim may notice a later charge separately).
-        """
-        fresh = chargebacks(truth, self._rng, self.options)
-        arrived, pending = split_arrived(pl.concat([self._pending_labels, fresh]), now)
-        self._pending_labels = pending
-        return arrived
 
 
 def _micros(moment: datetime) -> int:

@@ -21,7 +21,13 @@ from sqlalchemy.engine import Engine
 from fraudwatch.simulate.live import LiveBank, LiveBatch
 from fraudwatch.simulate.options import SimulationOptions
 from fraudwatch.simulate.population import write_population
-from fraudwatch.warehouse import create_schema, insert_labels, insert_transactions, utc_now
+from fraudwatch.warehouse import (
+    create_schema,
+    insert_transactions,
+    queue_chargebacks,
+    release_due_chargebacks,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +67,13 @@ class StreamPlan:
 
 @dataclass
 class StreamReport:
-    """What a stream did: committed transactions and labels, retries, and its running time."""
+    """What a stream did: committed transactions, chargebacks released, retries, running time."""
 
     transactions: int = 0
     labels: int = 0
     batches: int = 0
     retries: int = 0
     seconds: float = 0.0
-    labels_dropped: int = 0
 
     @property
     def rate(self) -> float:
@@ -119,8 +124,9 @@ def run_stream(
 ) -> StreamReport:
     """Stream batches into the warehouse until `plan.duration` passes or `should_stop()`.
 
-    Each batch's transactions (and any chargebacks now due) are committed first, then passed
-    to `sink`. Stopping drops the chargebacks that have not arrived yet (see live.py).
+    Each batch's transactions are committed first, then passed to `sink`; its future
+    chargebacks are queued in the warehouse, and every tick releases those now due (including
+    a backfill's), so stopping or crashing loses none.
     """
     bank = LiveBank(options, utc_now())
     report = StreamReport()
@@ -133,10 +139,11 @@ def run_stream(
         elapsed = time.monotonic() - began
         size = _batch_size(plan, elapsed, report.transactions)
         batch = bank.tick(utc_now(), size, plan.tick_seconds)
-        report.retries += commit_until_done(partial(_store, engine, batch), on_outage)
+        released = [0]
+        report.retries += commit_until_done(partial(_store, engine, batch, released), on_outage)
         report.batches += 1
         report.transactions += batch.transactions.height
-        report.labels += batch.labels.height
+        report.labels += released[0]
         sink(batch.transactions)
         next_tick = max(next_tick + plan.tick_seconds, time.monotonic() - plan.tick_seconds)
         # The time covered so far: until now, or until the next batch is due if that is later.
@@ -144,7 +151,6 @@ def run_stream(
         if plan.duration is not None and next_tick - began >= plan.duration:
             break
         time.sleep(max(0.0, next_tick - time.monotonic()))
-    report.labels_dropped = bank.pending_labels
     return report
 
 
@@ -156,7 +162,9 @@ def _batch_size(plan: StreamPlan, elapsed: float, sent: int) -> int:
     return max(1, min(int(owed), int(plan.rate) + 1))
 
 
-def _store(engine: Engine, batch: LiveBatch) -> None:
+def _store(engine: Engine, batch: LiveBatch, released: list[int]) -> None:
+    """Store the batch, queue its future chargebacks, release those now due (all idempotent)."""
     insert_transactions(engine, batch.transactions)
     if not batch.labels.is_empty():
-        insert_labels(engine, batch.labels)
+        queue_chargebacks(engine, batch.labels)
+    released[0] = release_due_chargebacks(engine, utc_now())

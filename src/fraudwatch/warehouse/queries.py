@@ -17,7 +17,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fraudwatch.schemas import REVIEW_DECISIONS, TRANSACTION_SCHEMA
+from fraudwatch.schemas import LABEL_SCHEMA, REVIEW_DECISIONS, TRANSACTION_SCHEMA
 from fraudwatch.warehouse.bulk import insert_ignoring_duplicates, utc_now
 from fraudwatch.warehouse.engines import with_retry, write_transaction
 from fraudwatch.warehouse.tables import (
@@ -25,6 +25,7 @@ from fraudwatch.warehouse.tables import (
     fraud_labels,
     ml_fraud_scores,
     model_registry,
+    pending_chargebacks,
     rejected_transactions,
     scoring_runs,
     transaction_staging,
@@ -120,6 +121,33 @@ def insert_labels(engine: Engine, labels: pl.DataFrame) -> int:
         {"is_fraud": pl.Boolean, "labeled_at": pl.Datetime("us")}
     )
     return insert_ignoring_duplicates(engine, fraud_labels, frame)
+
+
+def queue_chargebacks(engine: Engine, labels: pl.DataFrame) -> int:
+    """Hold labels that arrive later (labeled_at in the future) until they are due.
+
+    Returns how many were queued; a label queued before is not queued twice.
+    """
+    frame = labels.select("transaction_id", "is_fraud", "source", "labeled_at").cast(
+        {"is_fraud": pl.Boolean(), "labeled_at": pl.Datetime("us")}
+    )
+    return insert_ignoring_duplicates(engine, pending_chargebacks, frame)
+
+
+def release_due_chargebacks(engine: Engine, as_of: datetime) -> int:
+    """Move queued chargebacks with labeled_at <= `as_of` into fraud_labels; return how many.
+
+    Idempotent and safe to run from several processes: a label already in fraud_labels is kept.
+    """
+    queue, labels = pending_chargebacks, fraud_labels
+    due = read_frame(
+        engine,
+        sa.select(queue.c.transaction_id, queue.c.is_fraud, queue.c.source, queue.c.labeled_at)
+        .select_from(queue.outerjoin(labels, labels.c.transaction_id == queue.c.transaction_id))
+        .where(labels.c.transaction_id.is_(None), queue.c.labeled_at <= as_of),
+        LABEL_SCHEMA,
+    )
+    return insert_labels(engine, due) if due.height else 0
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,19 @@ fraud_labels = sa.Table(
 )
 sa.Index("ix_labels_labeled_at", fraud_labels.c.labeled_at)
 
+# The simulated bank's back office: chargebacks already decided but not yet arrived. They move
+# into fraud_labels when their labeled_at passes (`release_due_chargebacks`); nothing else reads
+# this table, so no feature or model can see a label before it arrives.
+pending_chargebacks = sa.Table(
+    "pending_chargebacks",
+    metadata,
+    sa.Column("transaction_id", ID, primary_key=True),
+    sa.Column("is_fraud", sa.Boolean, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("labeled_at", sa.DateTime, nullable=False),
+)
+sa.Index("ix_pending_chargebacks_due", pending_chargebacks.c.labeled_at)
+
 analyst_reviews = sa.Table(
     "analyst_reviews",
     metadata,
