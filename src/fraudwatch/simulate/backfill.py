@@ -26,9 +26,11 @@ from fraudwatch.simulate.population import Population, build_population, write_p
 from fraudwatch.simulate.records import by_time, concat, run_prefix, to_frames
 from fraudwatch.warehouse import (
     create_schema,
+    indexes_deferred,
     insert_labels,
     insert_transactions,
     queue_chargebacks,
+    tables,
 )
 
 EPOCH = datetime(1970, 1, 1)
@@ -128,8 +130,9 @@ def backfill(
     """Write the population, `days` days of history up to `end`, the labels arrived by `end`,
     and the chargebacks still to come (queued in pending_chargebacks).
 
-    Days are inserted in chunks of at least `chunk_rows` rows, growing with the table (see
-    `_chunks`); the next chunk is generated while the previous one is written.
+    Days are inserted in chunks of at least `chunk_rows` rows with the staging table's secondary
+    indexes dropped, and the indexes are rebuilt once at the end; the next chunk is generated
+    while the previous one is written.
     `progress(days_done, days_total, rows_written)` is called after each chunk commits.
     """
     began = time.perf_counter()
@@ -138,7 +141,8 @@ def backfill(
     write_population(engine, population)
     total_days = days + (1 if end > window_start(days, end) + timedelta(days=days) else 0)
     written = fraud = labels_written = labels_pending = done = 0
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    staging = tables.transaction_staging
+    with indexes_deferred(engine, staging), ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[int] | None = None
         for chunk in _chunks(day_iter, chunk_rows):
             arrived, later = split_arrived(pl.concat([d.labels for d in chunk]), end)
@@ -170,26 +174,21 @@ def backfill(
 def _write(
     engine: Engine, transactions: pl.DataFrame, arrived: pl.DataFrame, later: pl.DataFrame
 ) -> int:
-    added = insert_transactions(engine, transactions)
+    added = insert_transactions(engine, transactions, rebuild_indexes=False)
     insert_labels(engine, arrived)
     queue_chargebacks(engine, later)
     return added
 
 
 def _chunks(days: Iterator[Day], rows: int) -> Iterator[list[Day]]:
-    """Group days into chunks of at least `rows` rows, each at least as large as all before it.
-
-    A large load rebuilds the table's indexes over every stored row, so growing chunks keep the
-    total rebuild work under about twice the final table, instead of growing with its square.
-    """
+    """Group days into chunks of at least `rows` rows (the indexes are rebuilt once, at the end)."""
     chunk: list[Day] = []
-    size = total = 0
+    size = 0
     for day in days:
         chunk.append(day)
         size += day.transactions.height
-        if size >= max(rows, total):
+        if size >= rows:
             yield chunk
-            total += size
             chunk, size = [], 0
     if chunk:
         yield chunk

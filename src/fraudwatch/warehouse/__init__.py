@@ -4,7 +4,7 @@ This package is the only importer of SQLAlchemy.
 """
 
 from fraudwatch.warehouse import tables
-from fraudwatch.warehouse.bulk import insert_ignoring_duplicates, utc_now
+from fraudwatch.warehouse.bulk import indexes_deferred, insert_ignoring_duplicates, utc_now
 from fraudwatch.warehouse.engines import (
     Backend,
     WarehouseConfigError,
@@ -51,6 +51,7 @@ __all__ = [
     "create_warehouse_engine",
     "existing_transaction_ids",
     "finish_run",
+    "indexes_deferred",
     "insert_ignoring_duplicates",
     "insert_labels",
     "insert_rejected",

@@ -18,7 +18,8 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,20 +49,24 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def insert_ignoring_duplicates(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
+def insert_ignoring_duplicates(
+    engine: Engine, table: sa.Table, frame: pl.DataFrame, *, rebuild_indexes: bool = True
+) -> int:
     """Insert `frame` into `table`, skipping rows whose primary key is already stored.
 
     Columns are matched by name and must all exist in the table. Returns the number of rows
     actually added. Safe to call concurrently from several processes and to retry.
+    `rebuild_indexes=False` leaves the indexes alone even for a large load: for a series of
+    loads inside `indexes_deferred`, which rebuilds them once at the end.
     """
     if frame.is_empty():
         return 0
     frame = _conform(table, frame)
     backend = backend_of_engine(engine)
     if backend is Backend.SQLITE:
-        return with_retry(lambda: _sqlite_insert(engine, table, frame))
+        return with_retry(lambda: _sqlite_insert(engine, table, frame, rebuild_indexes))
     if backend is Backend.POSTGRESQL:
-        return with_retry(lambda: _postgres_insert(engine, table, frame))
+        return with_retry(lambda: _postgres_insert(engine, table, frame, rebuild_indexes))
     return with_retry(lambda: _snowflake_merge(engine, table, frame))
 
 
@@ -100,8 +105,32 @@ def _polars_type(column_type: sa.types.TypeEngine[Any]) -> pl.DataType | None:
     return next((target for kind, target in kinds if isinstance(column_type, kind)), None)
 
 
-def _deferring_indexes(table: sa.Table, rows: int) -> list[sa.Index]:
-    return list(table.indexes) if rows >= DEFER_INDEXES_FROM_ROWS else []
+def _deferring_indexes(table: sa.Table, rows: int, rebuild: bool) -> list[sa.Index]:
+    return list(table.indexes) if rebuild and rows >= DEFER_INDEXES_FROM_ROWS else []
+
+
+@contextmanager
+def indexes_deferred(engine: Engine, table: sa.Table) -> Iterator[None]:
+    """Drop `table`'s secondary indexes for the block and rebuild them once when it ends.
+
+    For a series of large loads (a backfill): each load inside passes `rebuild_indexes=False`.
+    The indexes are rebuilt even when the block fails; should the process die inside it,
+    `create_schema` (`fraudwatch init`) rebuilds whatever index is missing.
+    """
+    if backend_of_engine(engine) is Backend.SNOWFLAKE or not table.indexes:
+        yield
+        return
+    with write_transaction(engine) as conn:
+        for index in table.indexes:
+            index.drop(conn, checkfirst=True)
+    try:
+        yield
+    finally:
+        with write_transaction(engine) as conn:
+            if backend_of_engine(engine) is Backend.POSTGRESQL:
+                conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -123,7 +152,7 @@ def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(converted)
 
 
-def _sqlite_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
+def _sqlite_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame, rebuild: bool) -> int:
     """Stage the batch in a scratch file with ADBC, then copy it on the warehouse's own connection.
 
     ADBC bundles its own copy of the SQLite library. Two copies of SQLite must never open the
@@ -140,13 +169,15 @@ def _sqlite_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
             cursor.execute("PRAGMA journal_mode = OFF")
             cursor.execute("PRAGMA synchronous = OFF")
             cursor.adbc_ingest("batch", _sqlite_values(frame).to_arrow(), mode="create")
-        return _sqlite_copy_from(engine, table, frame, scratch)
+        return _sqlite_copy_from(engine, table, frame, scratch, rebuild)
 
 
-def _sqlite_copy_from(engine: Engine, table: sa.Table, frame: pl.DataFrame, scratch: str) -> int:
+def _sqlite_copy_from(
+    engine: Engine, table: sa.Table, frame: pl.DataFrame, scratch: str, rebuild: bool
+) -> int:
     columns = ", ".join(frame.columns)
     key = ", ".join(c.name for c in table.primary_key.columns)
-    indexes = _deferring_indexes(table, frame.height)
+    indexes = _deferring_indexes(table, frame.height, rebuild)
     raw = engine.raw_connection()
     try:
         cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
@@ -185,7 +216,7 @@ def _sqlite_copy_from(engine: Engine, table: sa.Table, frame: pl.DataFrame, scra
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def _postgres_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> int:
+def _postgres_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame, rebuild: bool) -> int:
     """Load through ADBC's binary COPY from Arrow.
 
     A large load into a table drops its indexes and primary key, copies, and rebuilds them: if
@@ -196,7 +227,7 @@ def _postgres_insert(engine: Engine, table: sa.Table, frame: pl.DataFrame) -> in
     arrow = frame.to_arrow()
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with adbc_postgres.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
-        if frame.height >= DEFER_INDEXES_FROM_ROWS:
+        if rebuild and frame.height >= DEFER_INDEXES_FROM_ROWS:
             cursor.execute("BEGIN")
             try:
                 added = _postgres_rebuilding_load(engine, cursor, table, arrow)

@@ -60,17 +60,22 @@ def count_rows(engine: Engine, table: sa.Table) -> int:
 # --- transactions ---------------------------------------------------------------------------
 
 
-def insert_transactions(engine: Engine, transactions: pl.DataFrame) -> int:
+def insert_transactions(
+    engine: Engine, transactions: pl.DataFrame, *, rebuild_indexes: bool = True
+) -> int:
     """Bulk-insert transactions, skipping ids already stored; return how many were added.
 
     `transactions` has the columns of `schemas.TRANSACTION_SCHEMA` with timestamps in UTC;
-    the store stamps `record_created_ts` with the load time.
+    the store stamps `record_created_ts` with the load time. Pass `rebuild_indexes=False`
+    inside `indexes_deferred(engine, tables.transaction_staging)` for a series of large loads.
     """
     frame = transactions.select(TRANSACTION_SCHEMA.names()).cast(TRANSACTION_SCHEMA)
     frame = frame.with_columns(
         pl.lit(utc_now(), dtype=pl.Datetime("us")).alias("record_created_ts")
     )
-    return insert_ignoring_duplicates(engine, transaction_staging, frame)
+    return insert_ignoring_duplicates(
+        engine, transaction_staging, frame, rebuild_indexes=rebuild_indexes
+    )
 
 
 def existing_transaction_ids(engine: Engine, ids: list[str]) -> set[str]:

@@ -39,9 +39,18 @@ def create_schema(engine: Engine) -> SchemaReport:
         _create_snowflake_tables(engine, present)
     else:
         metadata.create_all(engine, checkfirst=True)
+        _ensure_indexes(engine)
     created = tuple(name for name in wanted if name not in present)
     existing = tuple(name for name in wanted if name in present)
     return SchemaReport(created=created, existing=existing)
+
+
+def _ensure_indexes(engine: Engine) -> None:
+    """Create any index missing from an existing table (say, after a crash inside a bulk load)."""
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def _create_snowflake_tables(engine: Engine, present: set[str]) -> None:
