@@ -32,13 +32,7 @@ def _excluding_known_frauds(rows: Rows, accounts: Timeline, events: FraudEvents)
     fraud_centred = centred_rows[events.rows]
     weights = [np.ones(events.size), fraud_centred, fraud_centred * fraud_centred]
     count, total, squares = known_in_window(
-        rows.account[events.rows],
-        events.tx_time,
-        events.known_at,
-        micros(MONTH),
-        weights,
-        accounts.keys,
-        accounts.times,
+        accounts, rows.account[events.rows], events.tx_time, events.known_at, micros(MONTH), weights
     )
     honest = CentredSums(
         count=sums.count - np.rint(count),

@@ -74,10 +74,8 @@ def encode(data: pl.DataFrame, encoders: Encoders) -> dict[str, pl.Series]:
     """
     out: dict[str, pl.Series] = {}
     for feature, column in _ENCODED.items():
-        vocabulary = encoders.vocabulary(column)
-        mapping = {value: code for code, value in enumerate(vocabulary, start=1)}
-        codes = data.get_column(column).replace_strict(
-            mapping, default=UNSEEN_CODE, return_dtype=pl.Int32
-        )
-        out[feature] = codes.fill_null(UNSEEN_CODE).alias(feature)
+        categories = pl.Enum(encoders.vocabulary(column))
+        # Values outside the vocabulary become null under a non-strict cast, then the unseen code.
+        codes = data.get_column(column).cast(categories, strict=False).to_physical()
+        out[feature] = (codes.cast(pl.Int32) + 1).fill_null(UNSEEN_CODE).alias(feature)
     return out

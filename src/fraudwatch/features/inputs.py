@@ -40,8 +40,9 @@ _CHUNK: Final = 5_000  # bound parameters per IN list, well under SQLite's limit
 class FeatureInputs:
     """Everything `compute_features` needs.
 
-    `transactions` are the rows to compute features for; `history` the earlier transactions the
-    windows need (it may repeat rows of `transactions`: duplicate ids are dropped); `profiles` one
+    `transactions` are the rows to compute features for (unique ids); `history` the earlier
+    transactions the windows need (it may repeat rows of `transactions`: duplicate ids are
+    dropped); `profiles` one
     row per account_number (`PROFILE_SCHEMA`, may be empty); `labels` transaction_id, is_fraud,
     labeled_at (may be empty; only labels with labeled_at < t are used for a transaction at t).
     """

@@ -64,33 +64,22 @@ def fraud_events(rows: Rows, labels: pl.DataFrame) -> FraudEvents:
 
 
 def known_in_window(
+    timeline: Timeline,
     event_keys: I64,
     tx_time: I64,
     known_at: I64,
     width: int,
     weights: Sequence[F64],
-    query_keys: I64,
-    query_times: I64,
 ) -> list[F64]:
-    """Per query (key, t) and per weight: the sum over events of that key with tx_time in
-    [t - width, t) and known_at < t (width in microseconds).
+    """Per sorted row (key, t) of `timeline` and per weight: the sum over events of that key with
+    tx_time in [t - width, t) and known_at < t (width in microseconds).
 
     Each event counts for t in (known_at, tx_time + width]; events whose interval is empty drop.
     """
     keep = known_at < tx_time + width
-    keys, opened, closed = event_keys[keep], known_at[keep], tx_time[keep] + width
-    opens, closes = Timeline(keys, opened), Timeline(keys, closed)
-    open_lo, open_hi = opens.key_start(query_keys), opens.positions(query_keys, query_times)
-    close_lo, close_hi = closes.key_start(query_keys), closes.positions(query_keys, query_times)
-    out = []
-    for weight in weights:
-        kept = weight[keep]
-        by_open = np.asarray(opens.sort(kept), dtype=np.float64)
-        by_close = np.asarray(closes.sort(kept), dtype=np.float64)
-        known = opens.range_sum(by_open, opens.prefix(by_open), open_lo, open_hi)
-        expired = closes.range_sum(by_close, closes.prefix(by_close), close_lo, close_hi)
-        out.append(known - expired)
-    return out
+    return timeline.interval_sums(
+        event_keys[keep], known_at[keep], tx_time[keep] + width, [w[keep] for w in weights]
+    )
 
 
 def latest_known(

@@ -25,9 +25,7 @@ Array = F64 | I64
 _US_PER_DAY: Final = micros(DAY)
 
 
-def _fraud_days(
-    merchant: I64, tx_time: I64, known_at: I64, query_keys: I64, query_times: I64
-) -> F64:
+def _fraud_days(merchants: Timeline, merchant: I64, tx_time: I64, known_at: I64) -> F64:
     """Distinct calendar dates (UTC) in the 30 dates ending on t's date with a known fraud."""
     days = pl.DataFrame(
         {"merchant": merchant, "day": tx_time - tx_time % _US_PER_DAY, "known_at": known_at}
@@ -35,13 +33,12 @@ def _fraud_days(
     days = days.group_by("merchant", "day").agg(pl.col("known_at").min())
     # A date d counts for t on dates d..d+29, from when its first fraud there became known.
     return known_in_window(
+        merchants,
         days.get_column("merchant").to_numpy(),
         days.get_column("day").to_numpy(),
         days.get_column("known_at").to_numpy(),
         micros(MONTH) - 1,
         [np.ones(days.height)],
-        query_keys,
-        query_times,
     )[0]
 
 
@@ -52,6 +49,8 @@ def merchant_features(rows: Rows, events: FraudEvents) -> dict[str, Array]:
     rate = known frauds / the merchant's transactions in the same window (0 when none).
     """
     merchants = Timeline(rows.merchant, rows.times)
+    # Every query runs in the merchant timeline's order: sorted queries search fast.
+    keys, times = merchants.keys, merchants.times
     with_merchant = rows.has_merchant[events.rows]
     event_keys = rows.merchant[events.rows][with_merchant]
     tx_time = events.tx_time[with_merchant]
@@ -59,26 +58,27 @@ def merchant_features(rows: Rows, events: FraudEvents) -> dict[str, Array]:
     ones = np.ones(len(event_keys))
     out: dict[str, Array] = {}
     for label, width in (("7d", WEEK), ("30d", MONTH)):
-        count = merchants.unsort(merchants.before - merchants.since(micros(width)))
-        frauds = known_in_window(
-            event_keys, tx_time, known_at, micros(width), [ones], rows.merchant, rows.times
-        )[0]
+        count = merchants.before - merchants.since(micros(width))
+        frauds = known_in_window(merchants, event_keys, tx_time, known_at, micros(width), [ones])
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(count > 0, frauds / count, 0.0)
-        out[f"merchant_known_frauds_{label}"] = np.rint(frauds).astype(np.int64)
+            rate = np.where(count > 0, frauds[0] / count, 0.0)
+        out[f"merchant_known_frauds_{label}"] = np.rint(frauds[0]).astype(np.int64)
         out[f"merchant_fraud_rate_{label}"] = rate
-    latest = latest_known(event_keys, tx_time, known_at, rows.merchant, rows.times)
+    latest = latest_known(event_keys, tx_time, known_at, keys, times)
     cap = FEATURES_BY_NAME["merchant_days_since_fraud"].fill
-    recent = latest >= rows.times - micros(MONTH)
-    gap = rows.times - np.where(recent, latest, rows.times)
-    since = np.where(recent, gap / _US_PER_DAY, cap)
-    out["merchant_days_since_fraud"] = since
-    fraud_days = _fraud_days(event_keys, tx_time, known_at, rows.merchant, rows.times)
+    recent = latest >= times - micros(MONTH)
+    gap = times - np.where(recent, latest, times)
+    out["merchant_days_since_fraud"] = np.where(recent, gap / _US_PER_DAY, cap)
+    fraud_days = _fraud_days(merchants, event_keys, tx_time, known_at)
     out["merchant_fraud_days_30d"] = np.rint(fraud_days).astype(np.int64)
-    return {name: _where_merchant(rows, name, values) for name, values in out.items()}
+    has_merchant = merchants.sort(rows.has_merchant)
+    return {
+        name: cast(Array, merchants.unsort(_where(has_merchant, name, values)))
+        for name, values in out.items()
+    }
 
 
-def _where_merchant(rows: Rows, name: str, values: Array) -> Array:
+def _where(has_merchant: NDArray[np.bool_], name: str, values: Array) -> Array:
     """Return `values` where the row has a merchant, the feature's fill elsewhere."""
-    filled = np.where(rows.has_merchant, values, FEATURES_BY_NAME[name].fill)
+    filled = np.where(has_merchant, values, FEATURES_BY_NAME[name].fill)
     return cast(Array, filled.astype(values.dtype))

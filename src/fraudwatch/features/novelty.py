@@ -7,31 +7,31 @@ the value is missing get 0 (nothing is known to be new).
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 from numpy.typing import NDArray
 
 from fraudwatch.features.amounts import micros
 from fraudwatch.features.rows import Rows, dense_codes
 from fraudwatch.features.spec import MONTH
-from fraudwatch.features.windows import Timeline
+from fraudwatch.features.windows import Timeline, dense, fits_composite
 
 I64 = NDArray[np.int64]
 Bools = NDArray[np.bool_]
 
 
-def pair_codes(first: I64, second: I64) -> I64:
-    """Return dense codes 0..k-1 of the (first, second) pairs."""
-    combined = first * (int(second.max(initial=0)) + 1) + second
-    ranks = pl.Series(combined).rank("dense").cast(pl.Int64).to_numpy()
-    result: I64 = ranks - 1
-    return result
+def pair_codes(first: I64, second: I64, times: I64) -> I64:
+    """Return one key per (first, second) pair, renumbered densely when the raw product of the
+    two code ranges would not fit a `Timeline`'s fast sort."""
+    width = int(second.max(initial=0)) + 1
+    combined = first * width + second
+    if fits_composite((int(first.max(initial=0)) + 1) * width, times):
+        return combined
+    return dense(combined)
 
 
 def _unseen(rows: Rows, pair: I64) -> Bools:
     """Return, per row, whether no earlier row of the same pair lies in [t - 30d, t)."""
     timeline = Timeline(pair, rows.times)
-    seen = timeline.before > timeline.since(micros(MONTH))
-    result: Bools = timeline.unsort(~seen)
+    result: Bools = timeline.unsort(~timeline.has_previous_within(micros(MONTH)))
     return result
 
 
@@ -44,9 +44,13 @@ def novelty_features(rows: Rows) -> dict[str, I64]:
     channel, _ = dense_codes(rows.data.get_column("channel_name"))
     has_channel = rows.data.get_column("channel_name").is_not_null().to_numpy()
     international = rows.data.get_column("is_international").to_numpy().astype(np.int64)
-    new_merchant = _unseen(rows, pair_codes(rows.account, rows.merchant)) & rows.has_merchant
-    new_channel = _unseen(rows, pair_codes(rows.account, channel)) & has_channel
-    new_abroad = _unseen(rows, pair_codes(rows.account, international)) & (international == 1)
+    new_merchant = (
+        _unseen(rows, pair_codes(rows.account, rows.merchant, rows.times)) & rows.has_merchant
+    )
+    new_channel = _unseen(rows, pair_codes(rows.account, channel, rows.times)) & has_channel
+    new_abroad = _unseen(rows, pair_codes(rows.account, international, rows.times)) & (
+        international == 1
+    )
     return {
         "new_merchant_30d": new_merchant.astype(np.int64),
         "new_channel_30d": new_channel.astype(np.int64),

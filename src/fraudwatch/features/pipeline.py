@@ -65,13 +65,19 @@ def _build(
     return columns
 
 
-def _column(feature: Feature, values: Array | pl.Series, targets: NDArray[np.int64]) -> pl.Series:
-    series = values if isinstance(values, pl.Series) else pl.Series(values)
-    series = series.gather(targets)
-    if series.dtype.is_float():
-        series = series.fill_nan(None)
-    dtype = pl.Int32 if feature.dtype == "int" else pl.Float64
-    return series.fill_null(feature.fill).cast(dtype).alias(feature.name)
+def _column(
+    feature: Feature, values: Array | pl.Series, targets: NDArray[np.int64] | None
+) -> pl.Series:
+    """Return one output column: the target rows, missing values filled, in the declared type."""
+    array = values.to_numpy() if isinstance(values, pl.Series) else values
+    if targets is not None:
+        array = array[targets]
+    if feature.dtype == "int":
+        return pl.Series(feature.name, array.astype(np.int32, copy=False))
+    floats = array.astype(np.float64, copy=False)
+    if np.isnan(floats).any():
+        floats = np.where(np.isnan(floats), feature.fill, floats)
+    return pl.Series(feature.name, floats)
 
 
 def compute_selected(
@@ -85,8 +91,11 @@ def compute_selected(
     declared = {f.name for f in features}
     if set(columns) != declared:
         raise RuntimeError(f"builders and spec disagree: {sorted(set(columns) ^ declared)}")
-    head = rows.data.select("transaction_id", "transaction_timestamp")[rows.targets]
-    return head.with_columns(_column(f, columns[f.name], rows.targets) for f in features)
+    targets = None if len(rows.targets) == rows.size else rows.targets
+    head = rows.data.select("transaction_id", "transaction_timestamp")
+    if targets is not None:
+        head = head[targets]
+    return head.with_columns(_column(f, columns[f.name], targets) for f in features)
 
 
 def compute_features(inputs: FeatureInputs, encoders: Encoders) -> pl.DataFrame:

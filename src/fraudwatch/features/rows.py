@@ -8,6 +8,7 @@ computes with its documented fill; timestamps become naive UTC microseconds; the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -71,56 +72,55 @@ def dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
 class Rows:
     """Transactions plus history, one row per id, with the arrays every builder uses.
 
-    `targets` holds, for each row of the input `transactions`, its position in `data`.
+    `targets` holds, for each row of the input `transactions`, its position in `data`; `accounts`
+    the account number of each account code.
     """
 
     data: pl.DataFrame
+    size: int
     targets: I64
     times: I64
     amounts: F64
     account: I64
     accounts: pl.Series
-    merchant: I64
-    has_merchant: Bools
 
-    @property
-    def size(self) -> int:
-        """Return the number of rows."""
-        return self.data.height
+    @cached_property
+    def merchant(self) -> I64:
+        """Return a merchant code per row (rows without a merchant share one extra code)."""
+        return dense_codes(self.data.get_column("merchant_name"))[0]
+
+    @cached_property
+    def has_merchant(self) -> Bools:
+        """Return whether each row has a merchant."""
+        result: Bools = self.data.get_column("merchant_name").is_not_null().to_numpy()
+        return result
 
 
-def _union(transactions: pl.DataFrame, history: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
+def _union(transactions: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """Return `transactions` then the rows of `history` with ids not among them, once each.
+
+    Ids within `transactions` are taken as unique (the warehouse key guarantees it); checking
+    would cost a hash of every id on every call.
+    """
+    if history.height == 0:
+        return transactions
     ids = transactions.select("transaction_id")
-    if ids.get_column("transaction_id").is_duplicated().any():
-        unique = transactions.unique("transaction_id", keep="first", maintain_order=True)
-        position = unique.select("transaction_id").with_row_index("position")
-        targets = ids.join(position, on="transaction_id", how="left", maintain_order="left")
-        transactions, target_positions = unique, targets["position"].to_numpy()
-    else:
-        target_positions = np.arange(transactions.height)
-    if history.height:
-        extra = history.join(ids, on="transaction_id", how="anti", maintain_order="left")
-        extra = extra.unique("transaction_id", keep="first", maintain_order=True)
-        transactions = pl.concat([transactions, extra])
-    return transactions, target_positions.astype(np.int64)
+    extra = history.join(ids, on="transaction_id", how="anti", maintain_order="left")
+    extra = extra.unique("transaction_id", keep="first", maintain_order=True)
+    return pl.concat([transactions, extra])
 
 
 def build_rows(transactions: pl.DataFrame, history: pl.DataFrame) -> Rows:
     """Normalise and unite `transactions` and `history` into `Rows`."""
-    data, targets = _union(
-        normalise_transactions(transactions, "transactions"),
-        normalise_transactions(history, "history"),
-    )
+    transactions = normalise_transactions(transactions, "transactions")
+    data = _union(transactions, normalise_transactions(history, "history"))
     account, accounts = dense_codes(data.get_column("account_number"))
-    merchant_names = data.get_column("merchant_name")
-    merchant, _ = dense_codes(merchant_names)
     return Rows(
         data=data,
-        targets=targets,
+        size=data.height,
+        targets=np.arange(transactions.height, dtype=np.int64),
         times=data.get_column("transaction_timestamp").to_physical().to_numpy().astype(np.int64),
         amounts=data.get_column("transaction_amount").to_numpy().astype(np.float64),
         account=account,
         accounts=accounts,
-        merchant=merchant,
-        has_merchant=merchant_names.is_not_null().to_numpy(),
     )

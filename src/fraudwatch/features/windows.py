@@ -13,6 +13,8 @@ with the whole frame's (a window's variance from sums of squares stays exact for
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
@@ -23,6 +25,23 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 _COMPOSITE_LIMIT = 2**62
+
+
+def fits_composite(n_keys: int, times: I64) -> bool:
+    """Return whether `n_keys` keys over the span of `times` fit the fast one-int64 sort."""
+    span = int(times.max()) - int(times.min()) + 3 if len(times) else 2
+    return n_keys * span < _COMPOSITE_LIMIT
+
+
+def dense(keys: I64) -> I64:
+    """Return codes 0..k-1 numbering the distinct `keys` in increasing order."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new = np.ones(len(keys), dtype=np.int64)
+    new[1:] = ordered[1:] != ordered[:-1]
+    codes = np.empty(len(keys), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes
 
 
 class Timeline:
@@ -41,29 +60,73 @@ class Timeline:
         self._composite: I64 | None = None
         if n_keys * self._span < _COMPOSITE_LIMIT:
             composite = keys * self._span + (times - self._t0)
-            self.order: I64 = np.argsort(composite, kind="stable").astype(np.int64)
+            # Rows with an equal (key, time) are interchangeable here, so no stable sort needed.
+            self.order: I64 = np.argsort(composite)
             self._composite = composite[self.order]
+            # Reading key and time back from the sorted composite beats two random gathers.
+            self.keys: I64 = self._composite // self._span
+            self.times: I64 = self._composite - self.keys * self._span + self._t0
         else:  # too many keys times too long a span for one int64: sort lexically instead
             self.order = np.lexsort((times, keys)).astype(np.int64)
-        self.keys: I64 = keys[self.order]
-        self.times: I64 = times[self.order]
+            self.keys = keys[self.order]
+            self.times = times[self.order]
         new_group = np.ones(self.size, dtype=bool)
         new_group[1:] = self.keys[1:] != self.keys[:-1]
-        self.group_first: I64 = np.flatnonzero(new_group).astype(np.int64)
-        self._group_of_row: I64 = np.cumsum(new_group) - 1
-        self.starts: I64 = self.group_first[self._group_of_row]
+        self.group_first: I64 = np.flatnonzero(new_group)
         new_time = new_group.copy()
         new_time[1:] |= self.times[1:] != self.times[:-1]
         # For each sorted row, where the rows of its key with the same timestamp begin: the
         # rows of its key before that are exactly those strictly before it.
         self.before: I64 = np.maximum.accumulate(np.where(new_time, np.arange(self.size), 0))
+        self._new_group = new_group
+        self._since: dict[int, I64] = {}
+
+    @cached_property
+    def group_of_row(self) -> I64:
+        """Return, per sorted row, the index of its key's group (0, 1, ... in sorted order)."""
+        result: I64 = np.cumsum(self._new_group) - 1
+        return result
+
+    @cached_property
+    def starts(self) -> I64:
+        """Return, per sorted row, the sorted index of its key's first row."""
+        result: I64 = self.group_first[self.group_of_row]
+        return result
 
     def since(self, width: int) -> I64:
         """Return, per sorted row, where its key's rows at or after (its time - width) begin.
 
         Sorted rows [since(width)[i], before[i]) are i's key's rows in [t - width, t).
         """
-        return self.positions(self.keys, self.times - width)
+        if width not in self._since:
+            self._since[width] = self.positions(self.keys, self.times - width)
+        return self._since[width]
+
+    def has_previous_within(self, width: int) -> NDArray[np.bool_]:
+        """Return, per sorted row, whether its key has a row in [t - width, t)."""
+        previous = np.maximum(self.before - 1, 0)
+        same_key = (self.before > 0) & (self.keys[previous] == self.keys)
+        result: NDArray[np.bool_] = same_key & (self.times[previous] >= self.times - width)
+        return result
+
+    def interval_sums(
+        self, keys: I64, opened: I64, closed: I64, weights: Sequence[F64]
+    ) -> list[F64]:
+        """Per sorted row (key, t), the sum of each weight over the intervals of the same key
+        with opened < t <= closed.
+
+        Each interval covers a contiguous run of its key's sorted rows, so it is added once at
+        the run's start and removed after its end: a running sum then answers every row.
+        """
+        first = self.positions(keys, opened + 1)
+        after = self.positions(keys, closed + 1)
+        out = []
+        for weight in weights:
+            steps = np.zeros(self.size + 1)
+            np.add.at(steps, first, weight)
+            np.subtract.at(steps, after, weight)
+            out.append(np.cumsum(steps[:-1]))
+        return out
 
     def sort(self, values: NDArray[G]) -> NDArray[G]:
         """Return row-aligned `values` in sorted order."""
@@ -103,7 +166,10 @@ class Timeline:
 
     def key_start(self, keys: I64) -> I64:
         """Return, per query key, the sorted index where that key's rows begin (or would)."""
-        return self.positions(keys, np.full(len(keys), np.iinfo(np.int64).min // 4))
+        group = np.searchsorted(self.keys[self.group_first], keys, side="left")
+        bounds = np.append(self.group_first, self.size)
+        result: I64 = bounds[group]
+        return result
 
     def prefix(self, sorted_values: F64) -> F64:
         """Return the per-key exclusive running sum of sorted-order `sorted_values`.
@@ -137,7 +203,7 @@ class Timeline:
         width = int(sorted_values.max()) - low + 1
         if len(self.group_first) * width < _COMPOSITE_LIMIT:
             # Groups come in order, so an offset per group keeps each running max to its group.
-            offset = self._group_of_row * width
+            offset = self.group_of_row * width
             return np.maximum.accumulate(sorted_values - low + offset) - offset + low
         out = sorted_values.copy()
         bounds = np.append(self.group_first, self.size)
