@@ -133,3 +133,13 @@ def test_partial_dates_are_a_one_line_error(bank: Bank) -> None:
     done = bank.run("train", "--train-start", "2026-01-01")
     assert done.returncode == 1
     assert "give all four" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_period_parses_days_hours_and_refuses_nonsense() -> None:
+    """`--every 7d` is seven days; a period without a unit is a one-line error."""
+    from fraudwatch.cli.context import UserError
+    from fraudwatch.cli.model import parse_period
+
+    assert parse_period("7d").days == 7 and parse_period("12h").seconds == 12 * 3600
+    with pytest.raises(UserError, match="7d"):
+        parse_period("weekly")

@@ -95,6 +95,7 @@ def importance_figure(booster: xgb.Booster, top: int = 20) -> go.Figure:
     ranked = sorted(gains.items(), key=lambda item: item[1])[-top:]
     figure = go.Figure(go.Bar(x=[v for _, v in ranked], y=[k for k, _ in ranked], orientation="h"))
     figure.update_layout(height=max(HEIGHT, 22 * len(ranked) + 120))
+    figure.update_yaxes(dtick=1)
     return _layout(figure, "Feature importance (total gain)", "total gain", "")
 
 
@@ -106,6 +107,7 @@ def shap_bar_figure(
     order = np.argsort(mean_abs)[-top:]
     figure = go.Figure(go.Bar(x=mean_abs[order], y=[names[i] for i in order], orientation="h"))
     figure.update_layout(height=max(HEIGHT, 22 * len(order) + 120))
+    figure.update_yaxes(dtick=1)
     return _layout(figure, "SHAP summary: mean |contribution| (log-odds)", "mean |SHAP|", "")
 
 
