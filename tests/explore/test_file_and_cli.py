@@ -217,3 +217,57 @@ def test_weekly_command(sqlite_url: str, tmp_path: Path) -> None:
     done = run_cli(sqlite_url, tmp_path, "report", "weekly", "--week-ending", str(WEEK_ENDING))
     assert done.returncode == 0, done.stderr
     assert "Week 2026-01-05 to 2026-01-11" in (tmp_path / "reports" / "weekly.html").read_text()
+
+
+@pytest.mark.slow
+def test_reports_on_a_simulated_bank(sqlite_url: str, tmp_path: Path) -> None:
+    """On a simulated bank, both reports are written and their totals equal SQL counts."""
+    import sqlalchemy as sa
+
+    assert run_cli(sqlite_url, tmp_path, "init").returncode == 0
+    done = run_cli(
+        sqlite_url,
+        tmp_path,
+        "simulate",
+        "backfill",
+        "--days",
+        "14",
+        "--customers",
+        "150",
+        "--seed",
+        "3",
+        "--end",
+        "2026-01-19",
+    )
+    assert done.returncode == 0, done.stderr
+    explore = run_cli(
+        sqlite_url, tmp_path, "explore", "--start", "2026-01-05", "--end", "2026-01-19"
+    )
+    weekly = run_cli(sqlite_url, tmp_path, "report", "weekly", "--week-ending", "2026-01-18")
+    assert explore.returncode == 0 and weekly.returncode == 0, explore.stderr + weekly.stderr
+    engine = create_warehouse_engine(sqlite_url)
+    with engine.connect() as conn:
+        n, fraud = conn.execute(
+            sa.text(
+                "SELECT COUNT(*), SUM(CASE WHEN l.is_fraud THEN 1 ELSE 0 END) "
+                "FROM transaction_staging s LEFT JOIN fraud_labels l "
+                "ON l.transaction_id = s.transaction_id WHERE s.transaction_timestamp >= "
+                ":a AND s.transaction_timestamp < :b"
+            ),
+            {"a": datetime(2026, 1, 5), "b": datetime(2026, 1, 19)},
+        ).one()
+        confirmed = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM fraud_labels WHERE is_fraud = :t AND labeled_at >= :a "
+                "AND labeled_at < :b AND source IN ('chargeback', 'analyst')"
+            ),
+            {"t": True, "a": datetime(2026, 1, 12), "b": datetime(2026, 1, 19)},
+        ).scalar_one()
+    assert n > 1_000 and fraud > 0
+    page = (tmp_path / "reports" / "explore.html").read_text()
+    assert f'<td>transactions labelled fraud</td><td class="num">{fraud:,}</td>' in page
+    assert f"wrote reports/explore.html: {n:,} transactions" in explore.stdout
+    weekly_page = (tmp_path / "reports" / "weekly.html").read_text()
+    assert f'<div class="label">confirmed fraud</div><div class="value">{confirmed:,}</div>' in (
+        weekly_page
+    )
