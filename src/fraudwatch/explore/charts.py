@@ -39,11 +39,23 @@ def amount_histogram_figure(bins: pl.DataFrame, threshold: float | None) -> go.F
         )
     )
     if threshold is not None and threshold > 0:
-        # Shapes on a log axis are placed in log10 units, not data units.
-        fig.add_vline(
-            x=math.log10(threshold),
+        # On a log axis Plotly places shapes in data units but annotations in log10 units.
+        fig.add_shape(
+            type="line",
+            x0=threshold,
+            x1=threshold,
+            y0=0,
+            y1=1,
+            yref="paper",
             line={"dash": "dash", "color": RED},
-            annotation_text=f"Q3 + 1.5 IQR = {threshold:,.2f}",
+        )
+        fig.add_annotation(
+            x=math.log10(threshold),
+            y=1,
+            yref="paper",
+            text=f"Q3 + 1.5 IQR = {threshold:,.2f}",
+            showarrow=False,
+            xanchor="left",
         )
     fig.update_xaxes(type="log", title="transaction amount (log scale)")
     fig.update_yaxes(title="transactions")
@@ -86,8 +98,10 @@ def hour_figure(hours: pl.DataFrame, with_fraud: bool) -> go.Figure:
             ),
             secondary_y=True,
         )
-        fig.update_yaxes(title="fraud share", tickformat=".1%", secondary_y=True)
-    fig.update_xaxes(title="hour of day (UTC)", dtick=1)
+        fig.update_yaxes(
+            title="fraud share", tickformat=".1%", rangemode="tozero", secondary_y=True
+        )
+    fig.update_xaxes(title="hour of day (UTC)", dtick=1, range=[-0.5, 23.5])
     fig.update_yaxes(title="transactions", secondary_y=False)
     fig.update_layout(title="By hour of day", **LAYOUT)
     return fig
