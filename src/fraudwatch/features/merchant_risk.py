@@ -72,6 +72,8 @@ def merchant_features(rows: Rows, events: FraudEvents) -> dict[str, Array]:
     fraud_days = _fraud_days(merchants, event_keys, tx_time, known_at)
     out["merchant_fraud_days_30d"] = np.rint(fraud_days).astype(np.int64)
     has_merchant = merchants.sort(rows.has_merchant)
+    if has_merchant.all():
+        return {name: cast(Array, merchants.unsort(values)) for name, values in out.items()}
     return {
         name: cast(Array, merchants.unsort(_where(has_merchant, name, values)))
         for name, values in out.items()
