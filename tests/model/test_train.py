@@ -6,7 +6,7 @@ import numpy as np
 import xgboost as xgb
 
 from fraudwatch.model import booster as booster_module
-from fraudwatch.model.train import fit_and_evaluate
+from fraudwatch.model.train import TrainOptions, fit_and_evaluate
 from tests.model.synthetic import synthetic_dataset
 
 
@@ -52,3 +52,30 @@ def test_training_is_deterministic():
     dataset = synthetic_dataset(rows=6_000, seed=8)
     first, second = fit_and_evaluate(dataset), fit_and_evaluate(dataset)
     np.testing.assert_array_equal(first.test_scores, second.test_scores)
+
+
+def test_a_window_without_known_fraud_is_refused():
+    """With no fraud labelled by the cut-off, training stops with a message saying what to do."""
+    import dataclasses
+
+    import pytest
+
+    dataset = synthetic_dataset(rows=4_000, seed=9)
+    unlabelled = dataclasses.replace(dataset, y=np.zeros_like(dataset.y))
+    with pytest.raises(ValueError, match=r"no known fraud.*wait for chargebacks"):
+        fit_and_evaluate(unlabelled)
+
+
+def test_large_train_windows_keep_every_fraud_and_sample_the_rest():
+    """Downsampling keeps all positives, about the asked rows, and the weight uses the sample."""
+    from fraudwatch.model.booster import BoosterParams
+
+    dataset = synthetic_dataset(rows=12_000, seed=10)
+    train = dataset.part("train")
+    params = BoosterParams(max_train_rows=2_000)
+    trained = fit_and_evaluate(dataset, TrainOptions(params=params))
+    share = trained.metrics["training"]["negative_sample_share"]
+    assert 0 < share < 1
+    kept_negatives = (2_000 - train.y.sum()) / (train.rows - train.y.sum())
+    assert abs(share - kept_negatives) < 1e-9
+    assert trained.fit.scale_pos_weight < (train.rows - train.y.sum()) / train.y.sum()

@@ -227,6 +227,8 @@ def _print_training(published: Published, as_json: bool, outcome: Retrained | No
         outcome.describe() if outcome else f"registered {published.version} as {published.status}"
     )
     console.print(f"report: {report}")
+    if not metrics["test"]["positives"]:
+        console.print("[yellow]warning: the test window has no known fraud; figures undefined")
 
 
 def _headline_table(metrics: dict[str, Any], title: str) -> Table:

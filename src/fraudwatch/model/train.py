@@ -91,6 +91,12 @@ def fit_and_evaluate(dataset: Dataset, options: TrainOptions | None = None) -> T
     options = options or TrainOptions()
     started = time.perf_counter()
     train, validation, test = (dataset.part(name) for name in ("train", "validation", "test"))
+    for name, part in (("train", train), ("validation", validation)):
+        if part.y.sum() == 0:
+            raise ValueError(
+                f"the {name} window has no known fraud (labels as of {dataset.split.cutoff}); "
+                "train on more history or wait for chargebacks to arrive"
+            )
     names = dataset.feature_list
     fit = fit_booster(train.x, train.y, validation.x, validation.y, names, options.params)
     fit_seconds = time.perf_counter() - started
@@ -125,6 +131,7 @@ def fit_and_evaluate(dataset: Dataset, options: TrainOptions | None = None) -> T
             "best_iteration": fit.best_iteration,
             "rounds_tried": len(fit.validation_curve),
             "scale_pos_weight": fit.scale_pos_weight,
+            "negative_sample_share": fit.negative_share,
             "fit_seconds": round(fit_seconds, 3),
             "threads": options.params.threads,
         },
