@@ -67,7 +67,7 @@ TrainEnd = Annotated[
 TestStart = Annotated[datetime | None, _date("--test-start", "Test window start.")]
 TestEnd = Annotated[datetime | None, _date("--test-end", "Test window end, exclusive.")]
 AsOf = Annotated[
-    datetime | None, _date("--as-of", "Read labels as of this instant (default: data end).")
+    datetime | None, _date("--as-of", "Read labels as of this instant (default: now).")
 ]
 
 

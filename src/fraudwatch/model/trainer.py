@@ -1,6 +1,6 @@
 """`fraudwatch train` end to end: load, split, label, fit, report, save, register.
 
-The cut-off (the instant labels are read as of) is the end of the data unless given; without
+The cut-off (the instant labels are read as of) is the time training runs unless given; without
 dates the windows are planned from the span of the data (split.py).
 """
 
@@ -18,6 +18,7 @@ from fraudwatch.model.registry import new_version, register_version, save_artifa
 from fraudwatch.model.report import build_report
 from fraudwatch.model.split import DEFAULT_GAP, SplitError, TimeSplit, plan_split, split_from_dates
 from fraudwatch.model.train import TrainedModel, TrainOptions, fit_and_evaluate
+from fraudwatch.warehouse import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def load_inputs(engine: Any, windows: Windows) -> tuple[Any, TimeSplit]:
             "the warehouse has no transactions to train on; ingest or simulate some first"
         )
     data_start, data_end = _as_datetime(stamps.min()), _as_datetime(stamps.max())
-    cutoff = windows.cutoff or data_end
+    # Default cut-off: the time training runs (never before the newest transaction), so every
+    # label known now counts, including those that arrived after the data's last transaction.
+    cutoff = windows.cutoff or max(utc_now(), data_end)
     return inputs, _split(windows, data_start, data_end, cutoff)
 
 
