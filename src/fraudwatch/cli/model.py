@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -257,28 +258,21 @@ def list_command(model_dir: ModelDir = None, as_json: Json = False) -> None:
         typer.echo("no models yet; run `fraudwatch train`")
         return
     table = Table()
-    for column in (
-        "version",
-        "status",
-        "created",
-        "test window",
-        "PR-AUC",
-        "recall@budget",
-        "threshold",
-    ):
-        table.add_column(column)
+    for column in ("version", "status", "created", "test window", "PR-AUC", "recall@k%", "thr."):
+        table.add_column(column, no_wrap=True)
     for m in models:
         test = (m["metrics"] or {}).get("test", {})
         table.add_row(
             m["model_version"],
             m["status"],
-            f"{m['created_at']:%Y-%m-%d %H:%M}",
-            f"{m['test_start']:%Y-%m-%d} → {m['test_end']:%Y-%m-%d}",
+            f"{m['created_at']:%m-%d %H:%M}",
+            f"{m['test_start']:%m-%d}→{m['test_end']:%m-%d}",
             _fmt(test.get("pr_auc")),
             _fmt(test.get("recall_at_budget")),
-            f"{m['threshold']:.5f}",
+            f"{m['threshold']:.4f}",
         )
-    Console().print(table)
+    # Piped output has no terminal width; rich would squeeze the table into 80 columns.
+    Console(width=None if sys.stdout.isatty() else 110).print(table)
 
 
 def show_command(
