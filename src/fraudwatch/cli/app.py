@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fraudwatch.cli import model, reports, simulate, warehouse
+from fraudwatch.cli import model, reports, score, simulate, warehouse
 from fraudwatch.cli.context import UserError, state
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ warehouse.register(app)
 simulate.register(app)
 model.register(app)
 reports.register(app)
+score.register(app)
 
 
 def main() -> None:

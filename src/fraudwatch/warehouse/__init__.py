@@ -15,6 +15,7 @@ from fraudwatch.warehouse.engines import (
     write_transaction,
 )
 from fraudwatch.warehouse.queries import (
+    QUARANTINE_SOURCE,
     SCORE_SCHEMA,
     Review,
     champion_model,
@@ -33,16 +34,21 @@ from fraudwatch.warehouse.queries import (
     register_model,
     release_due_chargebacks,
     start_run,
+    unscored_select,
     unscored_transactions,
 )
+from fraudwatch.warehouse.runs import RunningRun, abandon_run, record_heartbeat, running_runs
 from fraudwatch.warehouse.schema import SchemaReport, create_schema
 
 __all__ = [
+    "QUARANTINE_SOURCE",
     "SCORE_SCHEMA",
     "Backend",
     "Review",
+    "RunningRun",
     "SchemaReport",
     "WarehouseConfigError",
+    "abandon_run",
     "backend_of",
     "backend_of_engine",
     "champion_model",
@@ -61,11 +67,14 @@ __all__ = [
     "promote_model",
     "queue_chargebacks",
     "read_frame",
+    "record_heartbeat",
     "record_review",
     "register_model",
     "release_due_chargebacks",
+    "running_runs",
     "start_run",
     "tables",
+    "unscored_select",
     "unscored_transactions",
     "utc_now",
     "with_retry",

@@ -31,6 +31,9 @@ from fraudwatch.warehouse.tables import (
     transaction_staging,
 )
 
+# rejected_transactions.source of the rows the scorer quarantines (see unscored_transactions).
+QUARANTINE_SOURCE = "scoring"
+
 SCORE_SCHEMA = pl.Schema(
     {
         "transaction_key": pl.String(),
@@ -93,19 +96,33 @@ def unscored_transactions(engine: Engine, limit: int) -> pl.DataFrame:
     """Return up to `limit` transactions that have no score yet, oldest first.
 
     This is the anti-join (staging LEFT JOIN scores WHERE key IS NULL), not a watermark on
-    ids: ids commit out of order, and a watermark would skip the late ones forever.
+    ids: ids commit out of order, and a watermark would skip the late ones forever. Rows the
+    scorer quarantined (in rejected_transactions with source `QUARANTINE_SOURCE`) are
+    excluded too, by a second anti-join, so a bad row is handled once and never returned again.
     """
-    staging, scores = transaction_staging, ml_fraud_scores
-    statement = (
+    return read_frame(engine, unscored_select(limit), TRANSACTION_SCHEMA)
+
+
+def unscored_select(limit: int) -> sa.Select[Any]:
+    """Return the select of `unscored_transactions` (both anti-joins, oldest first)."""
+    staging, scores, rejected = transaction_staging, ml_fraud_scores, rejected_transactions
+    quarantined = (
+        sa.select(rejected.c.transaction_id)
+        .where(
+            rejected.c.transaction_id == staging.c.transaction_id,
+            rejected.c.source == QUARANTINE_SOURCE,
+        )
+        .exists()
+    )
+    return (
         sa.select(*(staging.c[name] for name in TRANSACTION_SCHEMA.names()))
         .select_from(
             staging.outerjoin(scores, scores.c.transaction_key == staging.c.transaction_id)
         )
-        .where(scores.c.transaction_key.is_(None))
+        .where(scores.c.transaction_key.is_(None), ~quarantined)
         .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
         .limit(limit)
     )
-    return read_frame(engine, statement, TRANSACTION_SCHEMA)
 
 
 # --- scores, labels, reviews ----------------------------------------------------------------

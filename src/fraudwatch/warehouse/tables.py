@@ -133,6 +133,19 @@ scoring_runs = sa.Table(
 )
 sa.Index("ix_runs_started_at", scoring_runs.c.started_at)
 
+# Which process runs a scoring run, and when it last showed life: a scorer killed mid-run leaves
+# its run 'running'; the next scorer marks it 'abandoned' once its process is gone (same host)
+# or its heartbeat is stale (another host). A table of its own, so existing warehouses gain it
+# from `fraudwatch init` without altering scoring_runs.
+scoring_heartbeats = sa.Table(
+    "scoring_heartbeats",
+    metadata,
+    sa.Column("run_id", ID, primary_key=True),
+    sa.Column("host", NAME, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime, nullable=False),
+)
+
 rejected_transactions = sa.Table(
     "rejected_transactions",
     metadata,
@@ -146,6 +159,8 @@ rejected_transactions = sa.Table(
     sa.Column("reason", TEXT, nullable=False),
     sa.Column("rejected_at", sa.DateTime, nullable=False),
 )
+# The scorer's anti-join skips transactions it quarantined (source 'scoring') by id.
+sa.Index("ix_rejected_transaction", rejected_transactions.c.transaction_id)
 
 model_registry = sa.Table(
     "model_registry",

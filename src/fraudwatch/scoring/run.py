@@ -1,0 +1,171 @@
+"""One scoring run: unscored transactions, oldest first, in bounded batches, until none are left.
+
+Exactly once comes from two warehouse guarantees, not from coordination between scorers: the
+anti-join returns only transactions without a score, and `insert_scores` keeps the first score
+of a key and skips the rest. Two scorers may compute the same batch; only the first write lands,
+and each run counts only the rows it actually added. A scorer killed mid-run loses at most the
+batch in hand (unwritten, so still unscored) and leaves its run 'running'; the next scorer marks
+that run 'abandoned' (liveness.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.engine import Engine
+
+from fraudwatch.model import LoadedModel, ModelArtifactError, load_champion
+from fraudwatch.scoring.batch import score_batch
+from fraudwatch.scoring.liveness import abandon_dead_runs, process_identity
+from fraudwatch.scoring.quarantine import quarantine
+from fraudwatch.warehouse import (
+    finish_run,
+    insert_rejected,
+    insert_scores,
+    record_heartbeat,
+    start_run,
+    unscored_transactions,
+)
+
+log = logging.getLogger(__name__)
+
+SUCCEEDED: Final = "succeeded"
+FAILED: Final = "failed"
+DEFAULT_BATCH_SIZE: Final = 50_000
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a scoring run ended: its id, status, counts and error (None when it succeeded)."""
+
+    run_id: str
+    trigger: str
+    status: str
+    model_version: str | None
+    n_scored: int
+    n_rejected: int
+    n_batches: int
+    seconds: float
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Return whether the run failed."""
+        return self.status != SUCCEEDED
+
+
+def describe(error: BaseException) -> str:
+    """Return a one-line description of an error for the run log and alerts."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class ScoringRun:
+    """A run in progress: its row in scoring_runs, its counts, and the batches it scores."""
+
+    def __init__(
+        self, engine: Engine, model: LoadedModel, trigger: str, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self.engine, self.model, self.trigger, self.batch_size = engine, model, trigger, batch_size
+        self.host, self.pid = process_identity()
+        self.n_scored = self.n_rejected = self.n_batches = 0
+        self.started = time.perf_counter()
+        self.run_id = start_run(engine, trigger, model.version)
+        self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        record_heartbeat(
+            self.engine,
+            self.run_id,
+            self.host,
+            self.pid,
+            n_scored=self.n_scored,
+            n_rejected=self.n_rejected,
+        )
+
+    def score_next(self) -> bool:
+        """Score the oldest unscored batch; return False when there was nothing to score."""
+        batch = unscored_transactions(self.engine, self.batch_size)
+        if batch.height == 0:
+            return False
+        good, rejected = quarantine(batch)
+        if rejected.height:
+            self.n_rejected += insert_rejected(self.engine, rejected)
+            log.warning("quarantined %d staged transactions", rejected.height)
+        if good.height:
+            scores = score_batch(self.engine, self.model, good)
+            self.n_scored += insert_scores(self.engine, scores)
+        self.n_batches += 1
+        self._heartbeat()
+        return True
+
+    def drain(self, max_batches: int | None = None, stop: Callable[[], bool] | None = None) -> None:
+        """Score batches until none is left, `max_batches` were scored or `stop()` says so."""
+        done = 0
+        while (max_batches is None or done < max_batches) and not (stop and stop()):
+            if not self.score_next():
+                return
+            done += 1
+
+    def finish(self, status: str, error: str | None = None) -> RunResult:
+        """Record the run's end in scoring_runs and return its result."""
+        finish_run(self.engine, self.run_id, status, self.n_scored, self.n_rejected, error)
+        return RunResult(
+            run_id=self.run_id,
+            trigger=self.trigger,
+            status=status,
+            model_version=self.model.version,
+            n_scored=self.n_scored,
+            n_rejected=self.n_rejected,
+            n_batches=self.n_batches,
+            seconds=time.perf_counter() - self.started,
+            error=error,
+        )
+
+
+def failed_to_start(engine: Engine, trigger: str, error: BaseException) -> RunResult:
+    """Record a run that could not start (no champion, unreadable model) as failed."""
+    message = describe(error)
+    run_id = start_run(engine, trigger, None)
+    finish_run(engine, run_id, FAILED, 0, 0, message)
+    return RunResult(run_id, trigger, FAILED, None, 0, 0, 0, 0.0, message)
+
+
+def run_scoring(
+    engine: Engine,
+    model_dir: Path,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    trigger: str = "manual",
+    max_batches: int | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Run one scoring run with the champion model and return how it ended.
+
+    Loops over unscored transactions, oldest first, `batch_size` at a time, until none is
+    left (or `max_batches` were scored, or `stop()` returns True between batches); writes
+    scores idempotently, quarantines bad rows, and logs the run in scoring_runs. An error
+    ends the run as 'failed' with the error recorded; it is returned, not raised.
+    """
+    abandon_dead_runs(engine)
+    try:
+        model = load_champion(engine, Path(model_dir))
+    except ModelArtifactError as error:
+        return failed_to_start(engine, trigger, error)
+    run = ScoringRun(engine, model, trigger, batch_size)
+    try:
+        run.drain(max_batches, stop)
+    except Exception as error:
+        log.exception("scoring run %s failed", run.run_id)
+        return run.finish(FAILED, describe(error))
+    except BaseException:
+        run.finish(FAILED, "interrupted")
+        raise
+    return run.finish(SUCCEEDED)
