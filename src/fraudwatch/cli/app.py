@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fraudwatch.cli import model, reports, score, simulate, warehouse
+from fraudwatch.cli import api, dashboard, model, reports, score, simulate, warehouse
 from fraudwatch.cli.context import UserError, state
 
 app = typer.Typer(
@@ -44,6 +44,12 @@ simulate.register(app)
 model.register(app)
 reports.register(app)
 score.register(app)
+
+# `serve api`, `serve dashboard`: each service module adds its command to this shared group.
+serve_app = typer.Typer(help="Run a service.", no_args_is_help=True)
+app.add_typer(serve_app, name="serve")
+dashboard.register(app)
+api.register(app)
 
 
 def main() -> None:

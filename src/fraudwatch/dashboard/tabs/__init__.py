@@ -1,0 +1,1 @@
+"""One Shiny module per dashboard tab: monitoring, detection, review queue, operations."""
