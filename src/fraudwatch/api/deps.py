@@ -1,0 +1,86 @@
+"""Typed dependencies: the warehouse engine, the model in service, the metrics, the API key check.
+
+Everything lives on `app.state`, set up by the app's lifespan; nothing is read at import.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
+from sqlalchemy.engine import Engine
+
+from fraudwatch.api.metrics import ApiMetrics
+from fraudwatch.api.serving import ModelHolder
+from fraudwatch.model import LoadedModel
+
+API_KEY_HEADER = "X-API-Key"
+
+_api_key_header = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="The service's API key (FRAUDWATCH_API_KEY on the server).",
+)
+
+
+def parse_api_keys(configured: str) -> tuple[bytes, ...]:
+    """Return the accepted keys: FRAUDWATCH_API_KEY, split on commas (two keys while rotating)."""
+    return tuple(key.strip().encode() for key in configured.split(",") if key.strip())
+
+
+def key_matches(given: str, accepted: tuple[bytes, ...]) -> bool:
+    """Return True if `given` equals one of `accepted`, comparing every key in constant time."""
+    candidate = given.encode()
+    matched = False
+    for key in accepted:
+        matched |= hmac.compare_digest(candidate, key)
+    return matched
+
+
+def require_api_key(
+    request: Request, given: Annotated[str | None, Security(_api_key_header)]
+) -> None:
+    """Reject the request with 401 unless its X-API-Key header holds an accepted key."""
+    if given is None or not key_matches(given, request.app.state.api_keys):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail=f"missing or wrong API key: send it in the {API_KEY_HEADER} header",
+            headers={"WWW-Authenticate": "APIKey"},
+        )
+
+
+def get_engine(request: Request) -> Engine:
+    """Return the warehouse engine opened by the lifespan."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_holder(request: Request) -> ModelHolder:
+    """Return the holder of the model in service."""
+    holder: ModelHolder = request.app.state.holder
+    return holder
+
+
+def get_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
+    """Return the model in service, or answer 503 saying why there is none."""
+    model = holder.model
+    if model is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"no model to score with: {holder.problem}"
+        )
+    return model
+
+
+def get_metrics(request: Request) -> ApiMetrics:
+    """Return the app's metrics."""
+    metrics: ApiMetrics = request.app.state.metrics
+    return metrics
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+ModelDep = Annotated[LoadedModel, Depends(get_model)]
+MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
+ApiKeyDep = Depends(require_api_key)
