@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from fraudwatch.warehouse import insert_transactions, tables, utc_now
 from tests.dashboard.conftest import Server
 from tests.factories import make_transactions
 
-TABS = ("Monitoring", "Detection")
+TAB_KEYS = {"Monitoring": "monitoring", "Detection": "detection", "Review queue": "review"}
+TABS = tuple(TAB_KEYS)
 
 
 def kpi(page: Page, tab: str, key: str) -> str:
@@ -48,9 +50,10 @@ def test_every_tab_renders_without_errors(page: Page, dashboard: Server) -> None
     open_dashboard(page, dashboard)
     for tab in TABS:
         page.locator(".nav-link", has_text=tab).click()
-        panel = page.locator(f"[data-tab={tab.lower()}]")
+        panel = page.locator(f"[data-tab={TAB_KEYS[tab]}]")
         expect(panel.locator("[data-kpi]").first).to_be_visible(timeout=10_000)
-        expect(panel.locator(".plotly-graph-div").first).to_be_visible(timeout=10_000)
+        if tab != "Review queue":
+            expect(panel.locator(".plotly-graph-div").first).to_be_visible(timeout=10_000)
         expect(page.locator(".shiny-output-error")).to_have_count(0)
     assert errors == []
 
@@ -106,3 +109,48 @@ def test_time_range_follows_the_filter(page: Page, dashboard: Server, window: st
     expect(page.locator("[data-tab=monitoring] [data-kpi=transactions]")).to_have_text(
         f"{expected:,}"
     )
+
+
+def review_rows(server: Server, transaction_id: str) -> tuple[list[Any], list[Any]]:
+    """Return the analyst_reviews and fraud_labels rows of one transaction."""
+    reviews, labels = tables.analyst_reviews, tables.fraud_labels
+    with server.seeded.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(reviews.c.decision, reviews.c.analyst, reviews.c.note).where(
+                reviews.c.transaction_id == transaction_id
+            )
+        ).all()
+        label = conn.execute(
+            sa.select(labels.c.is_fraud, labels.c.source).where(
+                labels.c.transaction_id == transaction_id
+            )
+        ).all()
+    return [tuple(r) for r in found], [tuple(r) for r in label]
+
+
+@pytest.mark.parametrize(
+    ("button", "decision", "is_fraud"),
+    [("confirm_fraud", "confirm_fraud", True), ("legitimate", "legitimate", False)],
+)
+def test_decision_writes_review_and_label(
+    page: Page, dashboard: Server, button: str, decision: str, is_fraud: bool
+) -> None:
+    """Signing in, picking the top queued transaction and deciding writes the review and label."""
+    open_dashboard(page, dashboard)
+    page.locator(".nav-link", has_text="Review queue").click()
+    panel = page.locator("[data-tab=review]")
+    expect(panel.locator("#review-sign_in")).to_be_visible(timeout=10_000)
+    expect(panel.locator(f"#review-{button}")).to_have_count(0)
+    page.fill("#review-analyst", "Ana Tester")
+    page.click("#review-sign_in")
+    expect(panel.locator("[data-analyst]")).to_have_attribute("data-analyst", "Ana Tester")
+    first = panel.locator("#review-queue tbody tr").first
+    transaction_id = first.locator("td").first.inner_text()
+    first.locator("td").first.click()
+    expect(panel.locator(f"[data-detail='{transaction_id}']")).to_be_visible(timeout=10_000)
+    page.fill("#review-note", f"checked by test ({decision})")
+    page.click(f"#review-{button}")
+    expect(panel.locator("#review-decisions")).to_contain_text(transaction_id, timeout=5_000)
+    reviews, labels = review_rows(dashboard, transaction_id)
+    assert reviews == [(decision, "Ana Tester", f"checked by test ({decision})")]
+    assert labels == [(is_fraud, "analyst")]

@@ -19,6 +19,7 @@ from fraudwatch.dashboard import charts, metrics
 from fraudwatch.dashboard.probe import WarehouseState, make_state
 from fraudwatch.dashboard.tabs.detection import detection_server, detection_ui
 from fraudwatch.dashboard.tabs.monitoring import monitoring_server, monitoring_ui
+from fraudwatch.dashboard.tabs.review import review_server, review_ui
 from fraudwatch.dashboard.view import Context, View
 from fraudwatch.dashboard.window import LiveWindow
 from fraudwatch.schemas import CHANNELS, TRANSACTION_TYPES
@@ -52,6 +53,7 @@ def build_ui(default_threshold: float) -> Tag:
     return ui.page_navbar(
         ui.nav_panel("Monitoring", monitoring_ui("monitoring"), value="monitoring"),
         ui.nav_panel("Detection", detection_ui("detection"), value="detection"),
+        ui.nav_panel("Review queue", review_ui("review"), value="review"),
         title="fraudwatch",
         id="tab",
         sidebar=_sidebar(default_threshold),
@@ -106,6 +108,7 @@ def build_server(context: Context, state: Any) -> Any:
         view = View(context, filters, rows, previous_rows, warehouse)
         monitoring_server("monitoring", view)
         detection_server("detection", view)
+        review_server("review", view)
 
     return server
 
