@@ -19,6 +19,7 @@ from fraudwatch.dashboard import charts, metrics
 from fraudwatch.dashboard.probe import WarehouseState, make_state
 from fraudwatch.dashboard.tabs.detection import detection_server, detection_ui
 from fraudwatch.dashboard.tabs.monitoring import monitoring_server, monitoring_ui
+from fraudwatch.dashboard.tabs.operations import operations_server, operations_ui
 from fraudwatch.dashboard.tabs.review import review_server, review_ui
 from fraudwatch.dashboard.view import Context, View
 from fraudwatch.dashboard.window import LiveWindow
@@ -54,6 +55,7 @@ def build_ui(default_threshold: float) -> Tag:
         ui.nav_panel("Monitoring", monitoring_ui("monitoring"), value="monitoring"),
         ui.nav_panel("Detection", detection_ui("detection"), value="detection"),
         ui.nav_panel("Review queue", review_ui("review"), value="review"),
+        ui.nav_panel("Model & operations", operations_ui("operations"), value="operations"),
         title="fraudwatch",
         id="tab",
         sidebar=_sidebar(default_threshold),
@@ -109,6 +111,7 @@ def build_server(context: Context, state: Any) -> Any:
         monitoring_server("monitoring", view)
         detection_server("detection", view)
         review_server("review", view)
+        operations_server("operations", view)
 
     return server
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy.engine import Engine
@@ -23,6 +24,8 @@ class Context:
     live: LiveWindow
     refresh_seconds: float
     default_threshold: float
+    # Drift references, per champion version: computed once per process, shared by sessions.
+    drift_references: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
