@@ -14,6 +14,7 @@ from fraudwatch.warehouse.engines import (
     with_retry,
     write_transaction,
 )
+from fraudwatch.warehouse.fastread import read_arrow_frame
 from fraudwatch.warehouse.queries import (
     QUARANTINE_SOURCE,
     SCORE_SCHEMA,
@@ -66,6 +67,7 @@ __all__ = [
     "list_models",
     "promote_model",
     "queue_chargebacks",
+    "read_arrow_frame",
     "read_frame",
     "record_heartbeat",
     "record_review",

@@ -100,7 +100,9 @@ def unscored_transactions(engine: Engine, limit: int) -> pl.DataFrame:
     scorer quarantined (in rejected_transactions with source `QUARANTINE_SOURCE`) are
     excluded too, by a second anti-join, so a bad row is handled once and never returned again.
     """
-    return read_frame(engine, unscored_select(limit), TRANSACTION_SCHEMA)
+    from fraudwatch.warehouse.fastread import read_arrow_frame  # fastread imports this module
+
+    return read_arrow_frame(engine, unscored_select(limit), TRANSACTION_SCHEMA)
 
 
 def unscored_select(limit: int) -> sa.Select[Any]:
