@@ -54,6 +54,7 @@ class Bank:
             capture_output=True,
             text=True,
             env=self.env(),
+            cwd=self.path.parent,  # no stray .env
             check=False,
         )
         assert done.returncode == 0, f"fraudwatch {' '.join(args)} failed:\n{done.stderr}"

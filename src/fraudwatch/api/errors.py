@@ -68,6 +68,8 @@ def readable(error: Mapping[str, Any]) -> str:
         return f"{error.get('input')!r} is not one of {ctx.get('expected', 'the allowed values')}"
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return "must not contain NUL characters"
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
     if kind == "too_short":

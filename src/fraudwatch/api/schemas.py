@@ -8,7 +8,7 @@ spacing forgiven: 'MOBILE_APP' is 'Mobile App'), and the same defaults for optio
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,13 +25,17 @@ from fraudwatch.ingest.parse import CHANNEL_ALIASES, TYPE_ALIASES
 from fraudwatch.schemas import UNKNOWN
 
 MAX_BATCH = 1_000
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2199, 12, 31, 23, 59, 59, 999_999)
 
 TransactionType = Literal[
     "DEBIT", "CREDIT", "TRANSFER", "WITHDRAWAL", "DEPOSIT", "PAYMENT", "unknown"
 ]
 Channel = Literal["Online Banking", "Mobile App", "ATM", "Branch", "Point of Sale", "unknown"]
 Decision = Literal["flag", "pass"]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+# NUL is refused: PostgreSQL cannot take it in a text parameter.
+NO_NUL = r"^[^\x00]*$"
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 def _canonical(value: object, aliases: dict[str, str]) -> object:
@@ -43,10 +47,17 @@ def _canonical(value: object, aliases: dict[str, str]) -> object:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Return `moment` as naive UTC: an offset is converted, a naive value is taken to be UTC."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    """Return `moment` as naive UTC: an offset is converted, a naive value is taken to be UTC.
+
+    Raises ValueError outside `EARLIEST`..`LATEST` (history windows reach 31 days back, and a
+    year-1 date-time has no "31 days before").
+    """
+    offset = moment.utcoffset() or timedelta(0)
+    moment = moment.replace(tzinfo=None)
+    # Bounds first, so that applying the offset cannot overflow.
+    if EARLIEST <= moment <= LATEST and EARLIEST <= moment - offset <= LATEST:
+        return moment - offset
+    raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -87,9 +98,9 @@ class TransactionIn(BaseModel):
     transaction_post_date: date | None = Field(
         default=None, description="Defaults to the date of transaction_timestamp."
     )
-    transaction_description: str | None = Field(default=None, max_length=256)
-    merchant_name: str | None = Field(default=None, max_length=128)
-    merchant_category_code: str | None = Field(default=None, max_length=8)
+    transaction_description: str | None = Field(default=None, max_length=256, pattern=NO_NUL)
+    merchant_name: str | None = Field(default=None, max_length=128, pattern=NO_NUL)
+    merchant_category_code: str | None = Field(default=None, max_length=8, pattern=NO_NUL)
     is_international: bool = False
     reversal_flag: bool = False
 
