@@ -146,7 +146,9 @@ def _customer_accounts(engine: Engine, accounts: list[str]) -> list[str]:
 def _keyed(accounts: list[str], merchants: list[str]) -> list[sa.ColumnElement[bool]]:
     """Return one IN condition per chunk of accounts and of merchants."""
     staging = tables.transaction_staging
-    keyed = [staging.c.account_number.in_(chunk) for chunk in _chunks(accounts)]
+    keyed: list[sa.ColumnElement[bool]] = [
+        staging.c.account_number.in_(chunk) for chunk in _chunks(accounts)
+    ]
     keyed += [staging.c.merchant_name.in_(chunk) for chunk in _chunks(merchants)]
     return keyed
 

@@ -32,7 +32,7 @@ from fraudwatch.warehouse.queries import read_frame
 
 _NULL: Final = "\x00"
 _TIMESTAMP_FORMAT: Final = "%Y-%m-%d %H:%M:%S%.f"
-_PG_DIALECT: Final = postgresql.dialect(paramstyle="numeric_dollar")
+_PG_DIALECT: Final = postgresql.psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
 
 def read_arrow_frame(engine: Engine, statement: sa.Select[Any], schema: pl.Schema) -> pl.DataFrame:
@@ -107,7 +107,7 @@ def _sqlite_read(engine: Engine, statement: sa.Select[Any], schema: pl.Schema) -
             else n
             for n in names
         )
-        with adbc_sqlite.connect(scratch) as conn, conn.cursor() as cursor:
+        with adbc_sqlite.connect(scratch) as reader, reader.cursor() as cursor:
             cursor.execute(f"SELECT {selected} FROM result ORDER BY rowid")  # noqa: S608 (our names)
             table = cursor.fetch_arrow_table()
     frame = pl.from_arrow(table)
