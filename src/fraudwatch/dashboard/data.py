@@ -186,14 +186,33 @@ def _sqlite_arrow(engine: Engine, statement: sa.Select[Any], since: datetime) ->
     )  # type: ignore[arg-type]
 
 
-def new_transactions(engine: Engine, created_since: datetime, since: datetime) -> pl.DataFrame:
-    """Return transactions stored at or after `created_since` (record_created_ts) whose
-    transaction_timestamp is >= `since`, with their scores if any."""
+def new_transactions(
+    engine: Engine, created_since: datetime, since: datetime, *, strictly_after: bool = False
+) -> pl.DataFrame:
+    """Return transactions stored at or after `created_since` (record_created_ts; strictly
+    after with `strictly_after`) whose transaction_timestamp is >= `since`, with their scores."""
+    created = _staging.c.record_created_ts
     statement = _window_select().where(
-        _staging.c.record_created_ts >= created_since,
+        created > created_since if strictly_after else created >= created_since,
         _staging.c.transaction_timestamp >= since,
     )
     return read_frame(engine, statement, WINDOW_SCHEMA)
+
+
+def count_stored_between(engine: Engine, low: datetime, high: datetime, since: datetime) -> int:
+    """Return how many transactions have low <= record_created_ts <= high and
+    transaction_timestamp >= `since`."""
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(_staging)
+        .where(
+            _staging.c.record_created_ts >= low,
+            _staging.c.record_created_ts <= high,
+            _staging.c.transaction_timestamp >= since,
+        )
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
 
 
 def new_scores(engine: Engine, scored_since: datetime) -> pl.DataFrame:

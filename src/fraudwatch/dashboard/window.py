@@ -118,20 +118,25 @@ class LiveWindow:
 
     def _apply_new_transactions(self) -> bool:
         assert self._since is not None
-        created_since = (self._ingest_mark or self._since) - self.overlap
-        delta = data.new_transactions(self.engine, created_since, self._since)
+        mark = self._ingest_mark or self._since
+        created_since = mark - self.overlap
+        # Re-read the overlap only if it holds rows we do not: a big load stamped just before
+        # the mark would otherwise be read again in full on every refresh.
+        in_overlap = self.frame.filter(pl.col("record_created_ts").is_between(created_since, mark))
+        stored = data.count_stored_between(self.engine, created_since, mark, self._since)
+        complete = stored == in_overlap.height
+        delta = data.new_transactions(
+            self.engine, mark if complete else created_since, self._since, strictly_after=complete
+        )
         if delta.is_empty():
             return False
-        held = self.frame.filter(pl.col("record_created_ts") >= created_since)["transaction_id"]
+        held = in_overlap["transaction_id"]
         fresh = delta.filter(~pl.col("transaction_id").is_in(held.implode()))
-        self._ingest_mark = max(
-            self._ingest_mark or created_since,
-            _latest(delta["record_created_ts"]) or created_since,
-        )
+        self._ingest_mark = max(mark, _latest(delta["record_created_ts"]) or mark)
         if fresh.is_empty():
             return False
         self.frame = self.frame.vstack(fresh)
-        if self.frame.n_chunks() > 32:
+        if self.frame.n_chunks() > 4:
             self.frame = self.frame.rechunk()
         return True
 
