@@ -45,6 +45,8 @@ sa.Index(
     transaction_staging.c.account_number,
     transaction_staging.c.transaction_timestamp,
 )
+# What arrived since the last look (the dashboard's probe and its incremental reads).
+sa.Index("ix_staging_created", transaction_staging.c.record_created_ts)
 
 dim_customer = sa.Table(
     "dim_customer",
