@@ -37,6 +37,15 @@ _CHUNK: Final = 5_000  # bound parameters per IN list, well under SQLite's limit
 # From this many accounts, a scoring batch reads its whole time window rather than IN lists.
 WHOLE_WINDOW_FROM_ACCOUNTS: Final = 20_000
 _ID_SCHEMA: Final = pl.Schema({"transaction_id": pl.String()})
+_MARK_SCHEMA: Final = pl.Schema(
+    {
+        "transaction_id": pl.String(),
+        "merchant_name": pl.String(),
+        "transaction_timestamp": pl.Datetime("us"),
+    }
+)
+# The account of merchant marks (see `_read_merchant_marks`): no real account number has a NUL.
+MERCHANT_MARK_ACCOUNT: Final = "\x00merchant-history"
 
 
 @dataclass(frozen=True)
@@ -143,62 +152,104 @@ def _customer_accounts(engine: Engine, accounts: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _keyed(accounts: list[str], merchants: list[str]) -> list[sa.ColumnElement[bool]]:
-    """Return one IN condition per chunk of accounts and of merchants."""
+def _account_keys(accounts: list[str]) -> list[sa.ColumnElement[bool]]:
+    """Return one IN condition per chunk of accounts."""
     staging = tables.transaction_staging
-    keyed: list[sa.ColumnElement[bool]] = [
-        staging.c.account_number.in_(chunk) for chunk in _chunks(accounts)
-    ]
-    keyed += [staging.c.merchant_name.in_(chunk) for chunk in _chunks(merchants)]
-    return keyed
+    return [staging.c.account_number.in_(chunk) for chunk in _chunks(accounts)]
 
 
-def _read_history(
-    engine: Engine, batch: pl.DataFrame, keyed: list[sa.ColumnElement[bool]] | None
+def _merchant_keys(merchants: list[str]) -> list[sa.ColumnElement[bool]]:
+    """Return one IN condition per chunk of merchants."""
+    staging = tables.transaction_staging
+    return [staging.c.merchant_name.in_(chunk) for chunk in _chunks(merchants)]
+
+
+def _bounds(batch: pl.DataFrame) -> tuple[datetime, datetime]:
+    times = batch["transaction_timestamp"]
+    first, last = times.min(), times.max()
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    return first, last
+
+
+def _read_whole_rows(
+    engine: Engine, batch: pl.DataFrame, keys: list[sa.ColumnElement[bool]]
 ) -> pl.DataFrame:
-    """Return stored transactions in [first - LOOKBACK, last) of the keys (None: of everyone),
-    except the batch's own rows, oldest first.
+    """Return stored transactions of `keys` in [first - LOOKBACK, last), except the batch's.
 
     Rows before the batch's first time are read whole; within the batch's own span only the
     ids are read first, and whole rows only for ids not in the batch (already scored ones):
     a large batch is not read twice.
     """
     staging = tables.transaction_staging
-    times = batch["transaction_timestamp"]
-    first, last = times.min(), times.max()
-    assert isinstance(first, datetime) and isinstance(last, datetime)
-    before = _time_range(first - LOOKBACK, first)
-    span = _time_range(first, last)
+    first, last = _bounds(batch)
     parts, ids = [], []
-    for key in keyed if keyed is not None else [sa.true()]:
-        parts.append(_read_transactions(engine, [*before, key]))
-        statement = sa.select(staging.c.transaction_id).where(*span, key)
+    for key in keys:
+        parts.append(_read_transactions(engine, [*_time_range(first - LOOKBACK, first), key]))
+        statement = sa.select(staging.c.transaction_id).where(*_time_range(first, last), key)
         ids.append(read_arrow_frame(engine, statement, _ID_SCHEMA))
-    inside = (
-        pl.concat(ids)
-        .unique()
-        .join(batch.select("transaction_id"), on="transaction_id", how="anti")
-    )
-    others = inside.get_column("transaction_id").sort().to_list()
+    inside = pl.concat(ids).unique()
+    others = inside.join(batch.select("transaction_id"), on="transaction_id", how="anti")
+    wanted = others.get_column("transaction_id").sort().to_list()
     parts += [
         _read_transactions(engine, [staging.c.transaction_id.in_(chunk)])
-        for chunk in _chunks(others)
+        for chunk in _chunks(wanted)
     ]
-    history = pl.concat(parts).unique("transaction_id", keep="first")
+    return pl.concat(parts)
+
+
+def _read_merchant_marks(
+    engine: Engine, batch: pl.DataFrame, keys: list[sa.ColumnElement[bool]]
+) -> pl.DataFrame:
+    """Return the merchants' transactions in [first - LOOKBACK, last) as marks: id, merchant
+    and time only, on the account `MERCHANT_MARK_ACCOUNT` (amount 0, no channel, no flags).
+
+    Merchant features only count a merchant's transactions and its known frauds in windows;
+    a mark carries exactly that. Its made-up account is nobody's, so it changes no account,
+    customer or novelty feature of a real row; a mark whose id is also read whole is dropped.
+    """
+    staging = tables.transaction_staging
+    first, last = _bounds(batch)
+    columns = (staging.c.transaction_id, staging.c.merchant_name, staging.c.transaction_timestamp)
+    frames = [
+        read_arrow_frame(
+            engine,
+            sa.select(*columns).where(*_time_range(first - LOOKBACK, last), key),
+            _MARK_SCHEMA,
+        )
+        for key in keys
+    ]
+    marks = pl.concat(frames).join(batch.select("transaction_id"), on="transaction_id", how="anti")
+    return marks.with_columns(
+        pl.lit(MERCHANT_MARK_ACCOUNT).alias("account_number"),
+        pl.lit(0.0).alias("transaction_amount"),
+    )
+
+
+def _read_history(
+    engine: Engine, batch: pl.DataFrame, accounts: list[str], merchants: list[str]
+) -> pl.DataFrame:
+    """Return the history of a batch: whole rows of its accounts (or of everyone, for a batch
+    touching more than `WHOLE_WINDOW_FROM_ACCOUNTS` accounts), marks of its merchants."""
+    if len(accounts) > WHOLE_WINDOW_FROM_ACCOUNTS:
+        whole = _read_whole_rows(engine, batch, [sa.true()])
+        marks = pl.DataFrame(schema=_MARK_SCHEMA)
+    else:
+        whole = _read_whole_rows(engine, batch, _account_keys(accounts))
+        marks = _read_merchant_marks(engine, batch, _merchant_keys(merchants))
+    history = pl.concat([whole, marks], how="diagonal_relaxed")
+    history = history.unique("transaction_id", keep="first", maintain_order=True)
     return history.sort("transaction_timestamp", "transaction_id")
 
 
 def _read_labels(
-    engine: Engine, batch: pl.DataFrame, keyed: list[sa.ColumnElement[bool]] | None
+    engine: Engine, batch: pl.DataFrame, keys: list[sa.ColumnElement[bool]]
 ) -> pl.DataFrame:
     """Return the labels known before the batch's last time of transactions in its window."""
     staging, labels = tables.transaction_staging, tables.fraud_labels
-    times = batch["transaction_timestamp"]
-    first, last = times.min(), times.max()
-    assert isinstance(first, datetime) and isinstance(last, datetime)
+    first, last = _bounds(batch)
     window = _time_range(first - LOOKBACK, last)
     frames = []
-    for key in keyed if keyed is not None else [sa.true()]:
+    for key in keys:
         statement = (
             _label_select()
             .select_from(labels.join(staging, staging.c.transaction_id == labels.c.transaction_id))
@@ -222,9 +273,12 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
         return FeatureInputs(batch, batch.clear(), empty_profiles(), empty_labels())
     accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
     merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
-    keyed = None if len(accounts) > WHOLE_WINDOW_FROM_ACCOUNTS else _keyed(accounts, merchants)
-    history = _read_history(engine, batch, keyed)
-    found_labels = _read_labels(engine, batch, keyed)
+    history = _read_history(engine, batch, accounts, merchants)
+    if len(accounts) > WHOLE_WINDOW_FROM_ACCOUNTS:
+        keys: list[sa.ColumnElement[bool]] = [sa.true()]
+    else:
+        keys = _account_keys(accounts) + _merchant_keys(merchants)
+    found_labels = _read_labels(engine, batch, keys)
     account = tables.dim_account.c.account_number
     profiles = pl.concat(
         [
