@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fraudwatch.cli import api, dashboard, model, reports, score, simulate, warehouse
+from fraudwatch.cli import api, dashboard, model, reports, score, simulate, up, warehouse
 from fraudwatch.cli.context import UserError, state
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ serve_app = typer.Typer(help="Run a service.", no_args_is_help=True)
 app.add_typer(serve_app, name="serve")
 dashboard.register(app)
 api.register(app)
+up.register(app)
 
 
 def main() -> None:

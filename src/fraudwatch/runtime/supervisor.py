@@ -6,7 +6,8 @@ up to `grace_seconds` for them to finish their current batch, then SIGKILL for w
 
 Output: every line a component writes (stdout and stderr) is printed prefixed with its name and,
 when `log_dir` is given, appended with a UTC timestamp to `log_dir/<name>.log`. When `run_dir`
-is given, `run_dir/<name>.pid` holds the component's current pid (rewritten on every restart).
+is given, `run_dir/<name>.pid` holds the component's current pid (rewritten on every restart,
+removed on stop).
 
 A component that exits while the supervisor is running is restarted after a backoff that doubles
 with each rapid crash (one within `stable_seconds` of starting); after `max_rapid_crashes` rapid
@@ -230,6 +231,9 @@ class Supervisor:
         for running in self._running:
             for reader in running.readers:
                 reader.join(timeout=1.0)
+        if self.run_dir is not None:
+            for running in self._running:
+                (self.run_dir / f"{running.component.name}.pid").unlink(missing_ok=True)
         if alive:
             self.say("up", "all components stopped")
 
