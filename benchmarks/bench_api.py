@@ -79,36 +79,41 @@ def _bodies(url: str, n: int) -> list[bytes]:
     return [encode(row) for row in frame.iter_rows(named=True)]
 
 
-Request = Callable[[http.client.HTTPConnection, int], None]
+Request = Callable[[http.client.HTTPConnection, int], bytes]
 
 
 def _requester(method: str, path: str, bodies: list[bytes] | None) -> Request:
     headers = {"X-API-Key": API_KEY, "Content-Type": "application/json"}
 
-    def request(conn: http.client.HTTPConnection, i: int) -> None:
+    def request(conn: http.client.HTTPConnection, i: int) -> bytes:
         body = bodies[i % len(bodies)] if bodies else None
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        response.read()
+        content = response.read()
         if response.status != 200:
             raise RuntimeError(f"{method} {path} answered {response.status}")
+        return content
 
     return request
 
 
-def _sequential(port: int, request: Request, n: int) -> tuple[float, float]:
-    """Return p50 and p99 latency in ms of `n` requests one after another (after a warm-up)."""
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _sequential(port: int, request: Request, n: int) -> tuple[list[float], list[bytes]]:
+    """Return the latencies in ms and the bodies of `n` requests one after another."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     for i in range(min(50, n)):
         request(conn, i)
-    latencies = []
+    latencies, bodies = [], []
     for i in range(n):
         start = time.perf_counter()
-        request(conn, i)
-        latencies.append(time.perf_counter() - start)
+        bodies.append(request(conn, i))
+        latencies.append((time.perf_counter() - start) * 1e3)
     conn.close()
-    latencies.sort()
-    return latencies[n // 2] * 1e3, latencies[min(n - 1, int(n * 0.99))] * 1e3
+    return latencies, bodies
 
 
 def _concurrent(port: int, request: Request, seconds: float) -> float:
@@ -184,8 +189,11 @@ def run(scale: float) -> list[Result]:
         try:
             score = _requester("POST", "/v1/score", bodies)
             empty = _requester("GET", "/healthz/live", None)
-            empty_p50, empty_p99 = _sequential(port, empty, n)
-            score_p50, score_p99 = _sequential(port, score, n)
+            empty_p50, empty_p99 = _percentiles(_sequential(port, empty, n)[0])
+            latencies, answers = _sequential(port, score, n)
+            score_p50, score_p99 = _percentiles(latencies)
+            # score_batch's own time, as the server reports it in each verdict's latency_ms
+            inner_p50, inner_p99 = _percentiles([json.loads(a)["latency_ms"] for a in answers])
             empty_rps = _concurrent(port, empty, seconds)
             score_rps = _concurrent(port, score, seconds)
         finally:
@@ -214,6 +222,8 @@ def run(scale: float) -> list[Result]:
             empty_p99,
             "empty endpoint p99",
         ),
+        Result("  of which score_batch (server latency_ms) p50", inner_p50, "ms"),
+        Result("  of which score_batch (server latency_ms) p99", inner_p99, "ms"),
         Result(
             f"API POST /v1/score concurrency {CONCURRENCY}",
             score_rps,
@@ -227,4 +237,6 @@ def run(scale: float) -> list[Result]:
 
 if __name__ == "__main__":
     for result in run(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0):
-        print(result, f"ratio {result.ratio:.3f}" if result.ratio else "")
+        baseline = f" | {result.baseline_name} {result.baseline:,.2f}" if result.baseline else ""
+        ratio = f" | ratio {result.ratio:.3f}" if result.ratio else ""
+        print(f"{result.name}: {result.value:,.2f} {result.unit}{baseline}{ratio}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -57,6 +57,7 @@ def test_no_server_error(api_schema: Any, method: str, path: str, mode: Generati
         derandomize=True,
         suppress_health_check=list(HealthCheck),
         database=None,
+        phases=[Phase.explicit, Phase.generate],  # report the first failure; no slow shrinking
     )
     def fuzz(case: Any, keyed: bool) -> None:
         response = case.call(headers=HEADERS if keyed else None)

@@ -29,6 +29,18 @@ def test_single_transaction(client: TestClient) -> None:
     assert verdict["scored_at"].endswith("Z")
 
 
+def test_required_fields_only(client: TestClient) -> None:
+    """A transaction with only the four required fields (no merchant, no channel) is scored."""
+    body = {
+        "transaction_id": "bare-1",
+        "account_number": "AC000001",
+        "transaction_timestamp": "2026-01-31T14:05:00",
+        "transaction_amount": 10.0,
+    }
+    response = client.post("/v1/score", json=body, headers=HEADERS)
+    assert response.status_code == 200, response.text
+
+
 def test_batch_keeps_order(client: TestClient) -> None:
     """A batch gets one verdict per transaction, in the order sent, under one model version."""
     ids = [f"api-batch-{i}" for i in (3, 1, 2)]

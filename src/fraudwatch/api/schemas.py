@@ -26,6 +26,7 @@ from fraudwatch.schemas import UNKNOWN
 
 MAX_BATCH = 1_000
 EARLIEST = datetime(1900, 1, 1)
+YEARS_PATTERN = "^(19|20|21)[0-9]{2}-"  # in the spec, so generated clients and fuzzers know
 LATEST = datetime(2199, 12, 31, 23, 59, 59, 999_999)
 
 TransactionType = Literal[
@@ -90,7 +91,8 @@ class TransactionIn(BaseModel):
     transaction_id: Id
     account_number: Id
     transaction_timestamp: datetime = Field(
-        description="ISO 8601; an offset is converted to UTC, none means UTC."
+        description="ISO 8601; an offset is converted to UTC, none means UTC; 1900 to 2199.",
+        json_schema_extra={"pattern": YEARS_PATTERN},
     )
     transaction_amount: float = Field(allow_inf_nan=False)
     transaction_type: TransactionType = UNKNOWN
