@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import adbc_driver_sqlite.dbapi as adbc_sqlite
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fraudwatch.warehouse import Backend, backend_of_engine, champion_model, read_frame, tables
+from fraudwatch.warehouse import champion_model, read_arrow_frame, read_frame, tables
 
 # One row per transaction in the live window: the columns every chart and KPI is computed from.
 WINDOW_SCHEMA: Final = pl.Schema(
@@ -151,39 +150,11 @@ def _window_select() -> sa.Select[Any]:
 def window_rows(engine: Engine, since: datetime) -> pl.DataFrame:
     """Return every transaction with transaction_timestamp >= `since`, with its score if any.
 
-    On SQLite the rows come through ADBC as Arrow (about 4x faster than row by row for a
-    million rows); elsewhere through SQLAlchemy.
+    Read as Arrow (`read_arrow_frame`): about four times faster than row by row for a million
+    rows on SQLite and PostgreSQL.
     """
     statement = _window_select().where(_staging.c.transaction_timestamp >= since)
-    if backend_of_engine(engine) is Backend.SQLITE and engine.url.database not in (
-        None,
-        "",
-        ":memory:",
-    ):
-        return _sqlite_arrow(engine, statement, since)
-    return read_frame(engine, statement, WINDOW_SCHEMA)
-
-
-def _sqlite_arrow(engine: Engine, statement: sa.Select[Any], since: datetime) -> pl.DataFrame:
-    """Run the window read through ADBC; SQLite stores timestamps as ISO text, parsed here."""
-    sql = str(statement.compile(dialect=engine.dialect))
-    # The one parameter, in SQLAlchemy's SQLite storage format so text comparison is exact.
-    bound = since.strftime("%Y-%m-%d %H:%M:%S.%f")
-    with adbc_sqlite.connect(str(engine.url.database)) as conn, conn.cursor() as cursor:
-        cursor.execute(sql, (bound,))
-        table = cursor.fetch_arrow_table()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    frame.columns = list(WINDOW_SCHEMA.names())
-    times = ("transaction_timestamp", "record_created_ts", "scored_at")
-    return (
-        frame.with_columns(
-            pl.col(times).cast(pl.String).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us"),
-            pl.col("fraud_prediction").cast(pl.Boolean),
-        )
-        .cast(WINDOW_SCHEMA)
-        .rechunk()
-    )  # type: ignore[arg-type]
+    return read_arrow_frame(engine, statement, WINDOW_SCHEMA).rechunk()
 
 
 def new_transactions(
