@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from fraudwatch.cli import api, dashboard, model, reports, score, simulate, up, warehouse
+from fraudwatch.cli import (
+    api,
+    dashboard,
+    deploy,
+    model,
+    reports,
+    score,
+    simulate,
+    up,
+    warehouse,
+)
 from fraudwatch.cli.context import UserError, state
 
 app = typer.Typer(
@@ -51,6 +61,7 @@ app.add_typer(serve_app, name="serve")
 dashboard.register(app)
 api.register(app)
 up.register(app)
+deploy.register(app)
 
 
 def main() -> None:
