@@ -97,6 +97,4 @@ def validate_labels(
         },
         schema=REJECTED_SCHEMA,
     )
-    return Validation(
-        good=good.select(LABEL_SCHEMA.names()).cast(LABEL_SCHEMA), rejected=rejected
-    )
+    return Validation(good=good.select(LABEL_SCHEMA.names()).cast(LABEL_SCHEMA), rejected=rejected)
