@@ -218,6 +218,8 @@ def _read_merchant_marks(
         )
         for key in keys
     ]
+    if not frames:  # no transaction of the batch names a merchant
+        frames = [pl.DataFrame(schema=_MARK_SCHEMA)]
     marks = pl.concat(frames).join(batch.select("transaction_id"), on="transaction_id", how="anti")
     return marks.with_columns(
         pl.lit(MERCHANT_MARK_ACCOUNT).alias("account_number"),

@@ -45,6 +45,12 @@ sa.Index(
     transaction_staging.c.account_number,
     transaction_staging.c.transaction_timestamp,
 )
+# A merchant's recent transactions (the merchant features when scoring).
+sa.Index(
+    "ix_staging_merchant_time",
+    transaction_staging.c.merchant_name,
+    transaction_staging.c.transaction_timestamp,
+)
 # What arrived since the last look (the dashboard's probe and its incremental reads).
 sa.Index("ix_staging_created", transaction_staging.c.record_created_ts)
 
