@@ -54,7 +54,9 @@ def train_once(model_dir: Path) -> dict[str, object]:
     """Train a champion on a small simulated bank; return its registry row."""
     with scratch_sqlite_url() as url:
         fraudwatch(url, "init")
-        fraudwatch(url, "simulate", "backfill", "--days", "40", "--customers", "3000", "--seed", "1")
+        fraudwatch(
+            url, "simulate", "backfill", "--days", "40", "--customers", "3000", "--seed", "1"
+        )
         fraudwatch(url, "train", "--model-dir", str(model_dir))
         entry = list_models(create_warehouse_engine(url))[0]
     return entry
@@ -108,21 +110,26 @@ def freshness(url: str, model_dir: Path, entry: dict[str, object]) -> tuple[floa
     stop.set()
     scorer.join()
     staging, scores = tables.transaction_staging, tables.ml_fraud_scores
-    statement = (
-        sa.select(staging.c.record_created_ts, scores.c.scored_at)
-        .select_from(staging.join(scores, scores.c.transaction_key == staging.c.transaction_id))
+    statement = sa.select(staging.c.record_created_ts, scores.c.scored_at).select_from(
+        staging.join(scores, scores.c.transaction_key == staging.c.transaction_id)
     )
     with engine.connect() as conn:
-        rows = pl.DataFrame(conn.execute(statement).all(), schema=["created", "scored"], orient="row")
+        rows = pl.DataFrame(
+            conn.execute(statement).all(), schema=["created", "scored"], orient="row"
+        )
     live = rows.sort("created").tail(int(STREAM_RATE * STREAM_SECONDS * 0.98))
     lag = (live["scored"] - live["created"]).dt.total_microseconds().to_numpy() / 1e6
     return float(np.percentile(lag, 50)), float(np.percentile(lag, 99)), len(lag)
 
 
-def _backend(name: str, url: str, model_dir: Path, entry: dict[str, object], scale: float) -> list[Result]:
+def _backend(
+    name: str, url: str, model_dir: Path, entry: dict[str, object], scale: float
+) -> list[Result]:
     customers = max(int(CUSTOMERS_PER_MILLION * scale * ROWS / 1_000_000), 200)
     fraudwatch(url, "init")
-    fraudwatch(url, "simulate", "backfill", "--days", "30", "--customers", str(customers), "--seed", "7")
+    fraudwatch(
+        url, "simulate", "backfill", "--days", "30", "--customers", str(customers), "--seed", "7"
+    )
     install_model(url, entry)
     baseline = predict_only(url, model_dir)
     out = []
@@ -152,17 +159,26 @@ def run(scale: float = 1.0) -> list[Result]:
         with scratch_postgres_url("fw_bench_scoring") as url:
             if url is not None:
                 results += _backend("PostgreSQL", url, model_dir, entry, scale)
-        for name, scratch in (("SQLite", scratch_sqlite_url()), ("PostgreSQL", scratch_postgres_url("fw_bench_fresh"))):
+        for name, scratch in (
+            ("SQLite", scratch_sqlite_url()),
+            ("PostgreSQL", scratch_postgres_url("fw_bench_fresh")),
+        ):
             with scratch as url:
                 if url is None:
                     continue
                 p50, p99, n = freshness(url, model_dir, entry)
-                results.append(Result(f"{name}: freshness p50, 500 tx/s stream ({n:,} tx)", p50, "s"))
+                results.append(
+                    Result(f"{name}: freshness p50, 500 tx/s stream ({n:,} tx)", p50, "s")
+                )
                 results.append(Result(f"{name}: freshness p99, 500 tx/s stream", p99, "s", "< 2 s"))
     return results
 
 
 if __name__ == "__main__":
     for result in run(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0):
-        ratio = f" ({result.ratio:.2f}x {result.baseline_name} {result.baseline:,.0f})" if result.ratio else ""
+        ratio = (
+            f" ({result.ratio:.2f}x {result.baseline_name} {result.baseline:,.0f})"
+            if result.ratio
+            else ""
+        )
         print(f"{result.name}: {result.value:,.2f} {result.unit}{ratio}")

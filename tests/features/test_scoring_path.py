@@ -52,3 +52,12 @@ def test_merchant_marks_carry_no_account_features(engine: Engine, world: Scenari
     assert marks.height > 0
     assert marks["transaction_amount"].unique().to_list() == [0.0]
     assert marks["merchant_name"].is_in(batch["merchant_name"].drop_nulls().implode()).all()
+
+
+def test_a_batch_without_merchants_scores(engine: Engine, world: Scenario) -> None:
+    """A batch none of whose transactions names a merchant reads no marks and still computes."""
+    store(engine, world)
+    batch = world.transactions.tail(10).with_columns(pl.lit(None, pl.String).alias("merchant_name"))
+    features = compute_features(load_scoring_inputs(engine, batch), fit_encoders(world.inputs()))
+    assert features["transaction_id"].to_list() == batch["transaction_id"].to_list()
+    assert (features["merchant_known_frauds_30d"] == 0).all()
