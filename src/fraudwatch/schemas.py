@@ -18,7 +18,7 @@ CHANNELS: Final = ("Online Banking", "Mobile App", "ATM", "Branch", "Point of Sa
 LABEL_SOURCES: Final = ("chargeback", "analyst", "import")
 REVIEW_DECISIONS: Final = ("confirm_fraud", "legitimate", "escalate")
 MODEL_STATUSES: Final = ("candidate", "champion", "retired")
-RUN_STATUSES: Final = ("running", "succeeded", "failed")
+RUN_STATUSES: Final = ("running", "succeeded", "failed", "abandoned")
 
 # The transaction frame as it is stored in transaction_staging (record_created_ts is set by
 # the store and is not part of what a producer hands in).
