@@ -11,19 +11,9 @@ from fraudwatch.cli.context import UserError, engine, settings
 DEFAULT_PORT = 8000
 
 
-def _serve_group(app: typer.Typer) -> typer.Typer:
-    """Return `app`'s shared `serve` group, adding it if no other service has yet."""
-    for group in app.registered_groups:
-        if group.name == "serve" and group.typer_instance is not None:
-            return group.typer_instance
-    serve_app = typer.Typer(help="Run a service.", no_args_is_help=True)
-    app.add_typer(serve_app, name="serve")
-    return serve_app
-
-
-def register(app: typer.Typer) -> None:
-    """Add `serve api` to `app`'s `serve` group."""
-    _serve_group(app).command("api")(api)
+def register(serve: typer.Typer) -> None:
+    """Add `api` to the `serve` command group."""
+    serve.command("api")(api)
 
 
 def api(

@@ -58,8 +58,8 @@ score.register(app)
 # `serve api`, `serve dashboard`: each service module adds its command to this shared group.
 serve_app = typer.Typer(help="Run a service.", no_args_is_help=True)
 app.add_typer(serve_app, name="serve")
-dashboard.register(app)
-api.register(app)
+dashboard.register(serve_app)
+api.register(serve_app)
 up.register(app)
 deploy.register(app)
 

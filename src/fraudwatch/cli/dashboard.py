@@ -12,19 +12,9 @@ from fraudwatch.warehouse import WarehouseConfigError
 DEFAULT_PORT = 8050
 
 
-def serve_group(app: typer.Typer) -> typer.Typer:
-    """Return the `serve` sub-app registered on `app`, registering a new one if there is none."""
-    for group in app.registered_groups:
-        if group.name == "serve" and group.typer_instance is not None:
-            return group.typer_instance
-    serve_app = typer.Typer(help="Run a service.", no_args_is_help=True)
-    app.add_typer(serve_app, name="serve")
-    return serve_app
-
-
-def register(app: typer.Typer) -> None:
-    """Add `serve dashboard` to `app`'s `serve` group."""
-    serve_group(app).command("dashboard")(dashboard)
+def register(serve: typer.Typer) -> None:
+    """Add `dashboard` to the `serve` command group."""
+    serve.command("dashboard")(dashboard)
 
 
 def dashboard(
