@@ -7,11 +7,12 @@ from the settings (FRAUDWATCH_DATABASE_URL, FRAUDWATCH_MODEL_DIR, ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from htmltools import Tag
+from htmltools import Tag, TagList
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
 from fraudwatch.config import get_settings
@@ -49,6 +50,18 @@ def _sidebar(default_threshold: float) -> Any:
     )
 
 
+def _plotly_head() -> TagList:
+    """Return the head's plotly.js: served from the installed plotly package, preloaded (fetched
+    in parallel, not parsed) and run by the chart loader after the first values are painted."""
+    script = ui.include_js(charts.PLOTLY_JS, method="link")
+    src = str(script.attrs["src"])
+    return TagList(
+        *script.get_dependencies(),
+        ui.tags.link(rel="preload", href=src, as_="script"),
+        ui.tags.script(charts.plotly_loader_js(src)),
+    )
+
+
 def build_ui(default_threshold: float) -> Tag:
     """Return the page: a navbar with one panel per tab and the shared filter sidebar."""
     return ui.page_navbar(
@@ -59,9 +72,17 @@ def build_ui(default_threshold: float) -> Tag:
         title="fraudwatch",
         id="tab",
         sidebar=_sidebar(default_threshold),
-        header=ui.head_content(ui.include_js(charts.PLOTLY_JS, method="link")),
+        header=ui.head_content(_plotly_head()),
         fillable=False,
     )
+
+
+# Tab value -> its module's server, started on first view (the module id is the tab value).
+LAZY_TABS: dict[str, Callable[[str, View], None]] = {
+    "detection": detection_server,
+    "review": review_server,
+    "operations": operations_server,
+}
 
 
 def _choice(value: str) -> str | None:
@@ -109,9 +130,19 @@ def build_server(context: Context, state: Any) -> Any:
 
         view = View(context, filters, rows, previous_rows, warehouse)
         monitoring_server("monitoring", view)
-        detection_server("detection", view)
-        review_server("review", view)
-        operations_server("operations", view)
+        # The other tabs' servers start when their tab is first opened: a session that never
+        # opens them builds none of their reactive objects (a few ms each, ~25 per tab) and
+        # the first render waits only for the monitoring tab.
+        started: set[str] = set()
+
+        @reactive.effect
+        def _start_tab() -> None:
+            tab = input.tab()
+            start = LAZY_TABS.get(tab)
+            if start is not None and tab not in started:
+                started.add(tab)
+                with reactive.isolate():
+                    start(tab, view)
 
     return server
 

@@ -6,11 +6,13 @@ figure with a "no data" note rather than an error. Times are UTC.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Final
 
 import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.subplots import make_subplots
 
@@ -18,10 +20,34 @@ BLUE: Final = "#3a6fd8"
 GREY: Final = "#b0b7c3"
 RED: Final = "#c0392b"
 ORANGE: Final = "#e67e22"
+# The parts of plotly's "plotly_white" template these charts use, built once: applying the full
+# named template deep-copies and validates it on every figure (~20 ms each, most of a chart's
+# server time) and sends ~8 KB more per figure to the browser.
+_AXIS: Final = {
+    "gridcolor": "#EBF0F8",
+    "linecolor": "#EBF0F8",
+    "zerolinecolor": "#EBF0F8",
+    "zerolinewidth": 2,
+    "ticks": "",
+    "automargin": True,
+    "title": {"standoff": 15},
+}
+TEMPLATE: Final = go.layout.Template(
+    layout={
+        "font": {"color": "#2a3f5f"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "title": {"x": 0.05},
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+    }
+)
 LAYOUT: Final = {
     "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
     "height": 300,
-    "template": "plotly_white",
+    "template": TEMPLATE,
     "legend": {"orientation": "h", "y": -0.2},
 }
 PLOTLY_JS: Final = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -128,13 +154,66 @@ def drift_figure(psi: pl.DataFrame) -> go.Figure:
     return _empty(fig, psi)
 
 
+PLOT_CONFIG: Final = {"displaylogo": False, "responsive": True}
+
+# plotly.js (4.6 MB) takes longer to parse and run than everything else on the page together,
+# so it is kept off the first render: the page only preloads it (download in parallel, no
+# parsing), and this loader runs it once the first figure arrives and the values that came
+# with it (the KPIs) have been painted. Figures wait in a queue (the latest per element) until
+# then; afterwards they are drawn at once.
+PLOT_LOADER_JS: Final = """
+(function () {
+  var pending = {};
+  var ready = false;
+  var requested = false;
+  var config = __CONFIG__;
+  function draw(id, figure) {
+    var element = document.getElementById(id);
+    if (element) {
+      window.Plotly.newPlot(element, figure.data, figure.layout, config);
+    }
+  }
+  function loaded() {
+    ready = true;
+    var queued = pending;
+    pending = {};
+    Object.keys(queued).forEach(function (id) { draw(id, queued[id]); });
+  }
+  function load() {
+    var script = document.createElement("script");
+    script.src = window.fraudwatchPlotlySrc;
+    script.async = true;
+    script.onload = loaded;
+    document.head.appendChild(script);
+  }
+  window.fraudwatchPlot = function (id, figure) {
+    if (ready) {
+      draw(id, figure);
+      return;
+    }
+    pending[id] = figure;
+    if (!requested) {
+      requested = true;
+      // After the next paint: what arrived with this figure is on screen before the parse.
+      window.requestAnimationFrame(function () { window.setTimeout(load, 0); });
+    }
+  };
+})();
+""".replace("__CONFIG__", json.dumps(PLOT_CONFIG))
+
+
+def plotly_loader_js(src: str) -> str:
+    """Return the inline script that defines `fraudwatchPlot` and loads plotly.js from `src`."""
+    return f"window.fraudwatchPlotlySrc = {json.dumps(src)};" + PLOT_LOADER_JS
+
+
 def figure_html(fig: go.Figure, element_id: str) -> str:
-    """Return the figure as an HTML fragment that expects plotly.js already on the page."""
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=element_id,
-            config={"displaylogo": False, "responsive": True},
-        )
+    """Return the figure as an HTML fragment: a sized placeholder and a call that draws it
+    with plotly.js once that is loaded (see `PLOT_LOADER_JS`; plotly.js is served locally)."""
+    figure = pio.to_json(fig, validate=False).replace("</", "<\\/")
+    height = fig.layout.height or LAYOUT["height"]
+    return (
+        f'<div id="{element_id}" class="plotly-graph-div" '
+        f'style="height:{height}px; width:100%;"></div>'
+        f"<script>window.fraudwatchPlot({json.dumps(element_id)}, {figure});</script>"
     )
