@@ -67,7 +67,7 @@ def make_frame(rows: int, start: datetime, span: timedelta, seed: int, prefix: s
             "is_international": rng.random(rows) < 0.05,
             "reversal_flag": rng.random(rows) < 0.01,
         }
-    ).with_columns(pl.lit(prefix) + pl.col("transaction_id"))
+    ).with_columns((pl.lit(prefix) + pl.col("transaction_id")).alias("transaction_id"))
     return (
         frame.with_columns(
             pl.col("transaction_timestamp").dt.date().alias("transaction_post_date"),

@@ -161,13 +161,18 @@ def new_transactions(
     engine: Engine, created_since: datetime, since: datetime, *, strictly_after: bool = False
 ) -> pl.DataFrame:
     """Return transactions stored at or after `created_since` (record_created_ts; strictly
-    after with `strictly_after`) whose transaction_timestamp is >= `since`, with their scores."""
+    after with `strictly_after`) whose transaction_timestamp is >= `since`, with their scores.
+
+    Only record_created_ts is in the SQL: given a range on transaction_timestamp too, SQLite
+    walks that index over the whole window (~0.4 s at a million rows) instead of reading the
+    few rows stored since the mark. The time condition is applied to those rows here.
+    """
     created = _staging.c.record_created_ts
     statement = _window_select().where(
-        created > created_since if strictly_after else created >= created_since,
-        _staging.c.transaction_timestamp >= since,
+        created > created_since if strictly_after else created >= created_since
     )
-    return read_frame(engine, statement, WINDOW_SCHEMA)
+    rows = read_frame(engine, statement, WINDOW_SCHEMA)
+    return rows.filter(pl.col("transaction_timestamp") >= since)
 
 
 def count_stored_between(engine: Engine, low: datetime, high: datetime, since: datetime) -> int:

@@ -138,20 +138,23 @@ def change(current: float | None, previous: float | None) -> float | None:
 def volume_series(rows: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     """Return bucket, scored, pending, amount per time bucket of the period (UTC)."""
     return (
-        rows.group_by(pl.col("transaction_timestamp").dt.truncate(filters.bucket).alias("bucket"))
+        rows.lazy()
+        .group_by(pl.col("transaction_timestamp").dt.truncate(filters.bucket).alias("bucket"))
         .agg(
             pl.col("fraud_probability").is_not_null().sum().alias("scored"),
             pl.col("fraud_probability").is_null().sum().alias("pending"),
             pl.col("transaction_amount").sum().alias("amount"),
         )
         .sort("bucket")
+        .collect()
     )
 
 
 def by_dimension(rows: pl.DataFrame, column: str) -> pl.DataFrame:
     """Return `column`, count, amount, pending per value of `column`, largest count first."""
     return (
-        rows.group_by(column)
+        rows.lazy()
+        .group_by(column)
         .agg(
             pl.len().alias("count"),
             pl.col("transaction_amount").sum().alias("amount"),
@@ -159,6 +162,7 @@ def by_dimension(rows: pl.DataFrame, column: str) -> pl.DataFrame:
         )
         .with_columns(pl.col(column).cast(pl.String))
         .sort(["count", column], descending=[True, False])
+        .collect()
     )
 
 
@@ -167,11 +171,18 @@ def probability_histogram(rows: pl.DataFrame, bins: int = HISTOGRAM_BINS) -> pl.
 
     Bin i holds i/bins <= p < (i+1)/bins; a score of exactly 1 goes in the last bin.
     """
-    scored = rows.filter(pl.col("fraud_probability").is_not_null())
     index = (
         (pl.col("fraud_probability") * bins).floor().cast(pl.Int64).clip(0, bins - 1).alias("bin")
     )
-    counts = scored.group_by(index).agg(pl.len().alias("count"))
+    # Lazy, so only the score column is read: filtering the whole frame first would copy every
+    # column (the ids too) of every scored row.
+    counts = (
+        rows.lazy()
+        .filter(pl.col("fraud_probability").is_not_null())
+        .group_by(index)
+        .agg(pl.len().alias("count"))
+        .collect()
+    )
     frame = pl.DataFrame({"bin": pl.int_range(bins, eager=True).cast(pl.Int64)})
     return (
         frame.join(counts, on="bin", how="left")
@@ -187,13 +198,15 @@ def probability_histogram(rows: pl.DataFrame, bins: int = HISTOGRAM_BINS) -> pl.
 def flagged_series(rows: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     """Return bucket, high_risk (score >= threshold), predicted (model's flag) per bucket."""
     return (
-        rows.filter(pl.col("fraud_probability").is_not_null())
+        rows.lazy()
+        .filter(pl.col("fraud_probability").is_not_null())
         .group_by(pl.col("transaction_timestamp").dt.truncate(filters.bucket).alias("bucket"))
         .agg(
             (pl.col("fraud_probability") >= filters.threshold).sum().alias("high_risk"),
             pl.col("fraud_prediction").sum().alias("predicted"),
         )
         .sort("bucket")
+        .collect()
     )
 
 
@@ -201,19 +214,21 @@ def high_risk(rows: pl.DataFrame, threshold: float, limit: int = HIGH_RISK_ROWS)
     """Return the rows scored >= `threshold`, highest score first (latest first on ties),
     at most `limit` of them; the caller says how many there are in all."""
     return (
-        rows.filter(pl.col("fraud_probability") >= threshold)
+        rows.lazy()
+        .filter(pl.col("fraud_probability") >= threshold)
         .sort(
             ["fraud_probability", "transaction_timestamp", "transaction_id"],
             descending=[True, True, False],
         )
         .head(limit)
+        .collect()
     )
 
 
 def oldest_unscored(frame: pl.DataFrame, now: datetime) -> timedelta | None:
     """Return how long the oldest unscored transaction of the window has waited since it was
     stored (now - record_created_ts), or None when every transaction is scored."""
-    waiting = frame.filter(pl.col("fraud_probability").is_null())["record_created_ts"].min()
+    waiting = frame["record_created_ts"].filter(frame["fraud_probability"].is_null()).min()
     if waiting is None:
         return None
     assert isinstance(waiting, datetime)
