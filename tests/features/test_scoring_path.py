@@ -3,13 +3,21 @@ features of one big training pass, batch after batch, on every backend."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import pytest
 from sqlalchemy.engine import Engine
 
-from fraudwatch.features import compute_features, fit_encoders, load_scoring_inputs
+from fraudwatch.features import (
+    ScoringHistory,
+    compute_features,
+    fit_encoders,
+    load_scoring_inputs,
+)
 from fraudwatch.features import inputs as inputs_module
 from fraudwatch.schemas import UNKNOWN
+from fraudwatch.warehouse import insert_transactions, tables
 from tests.features.scenario import Scenario, assert_features_equal, make_scenario
 from tests.features.test_inputs import one_pass, store
 
@@ -61,3 +69,48 @@ def test_a_batch_without_merchants_scores(engine: Engine, world: Scenario) -> No
     features = compute_features(load_scoring_inputs(engine, batch), fit_encoders(world.inputs()))
     assert features["transaction_id"].to_list() == batch["transaction_id"].to_list()
     assert (features["merchant_known_frauds_30d"] == 0).all()
+
+
+@pytest.mark.parametrize("old_stamp", [False, True], ids=["stamped-now", "stamped-long-ago"])
+@pytest.mark.parametrize("small_reads", [False, True], ids=["arrow-reads", "row-reads"])
+def test_carried_history_equals_fresh_loads_and_sees_late_rows(
+    engine: Engine,
+    world: Scenario,
+    small_reads: bool,
+    old_stamp: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's `ScoringHistory`, carried batch to batch, gives the features of a fresh
+    `load_scoring_inputs` per batch; transactions committed late with old timestamps (inside
+    the kept window) are noticed by the count check and found by their record_created_ts, or,
+    stamped long before the last read, by reading the window again."""
+    monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 10**9 if small_reads else 0)
+    rows = world.transactions.with_row_index("i")
+    late = rows.filter((pl.col("i") % 4 == 3) & pl.col("i").is_between(60, 99)).drop("i")
+    stored = world.transactions.join(late.select("transaction_id"), on="transaction_id", how="anti")
+    store(engine, Scenario(stored, world.profiles, world.labels))
+    encoders = fit_encoders(world.inputs())
+    history = ScoringHistory()
+    for start in range(0, rows.height, 20):
+        if start == 120:  # committed now, timestamped weeks ago: within the kept window
+            insert_transactions(engine, late)
+            if old_stamp:
+                staging = tables.transaction_staging
+                with engine.begin() as conn:
+                    conn.execute(
+                        staging.update()
+                        .where(staging.c.transaction_id.in_(late["transaction_id"].to_list()))
+                        .values(record_created_ts=datetime(2000, 1, 1))
+                    )
+        batch = rows.slice(start, 20).filter(pl.col("i") % 4 != 3).drop("i")
+        carried = compute_features(history.load(engine, batch), encoders)
+        assert_features_equal(
+            carried, compute_features(load_scoring_inputs(engine, batch), encoders)
+        )
+        if start >= 120:
+            assert_features_equal(carried, one_pass(world, batch))
+    assert history.partial_reads >= 4
+    if old_stamp:  # the first batch, and again after the late commit
+        assert history.full_reads == 2 and history.late_rows == 0
+    else:
+        assert history.full_reads == 1 and history.late_rows == late.height

@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -40,6 +41,13 @@ def wait_for(condition: object, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _only_run(engine: Engine) -> dict[str, Any]:
+    """Return the one scoring_runs row."""
+    with engine.connect() as conn:
+        (run,) = conn.execute(sa.select(tables.scoring_runs)).mappings().all()
+    return dict(run)
+
+
 def test_continuous_scoring_picks_up_new_rows_in_one_run(
     loaded: Engine, model_dir: Path, scenario: Scenario
 ) -> None:
@@ -65,8 +73,9 @@ def test_continuous_scoring_picks_up_new_rows_in_one_run(
         wait_for(lambda: count_rows(loaded, tables.ml_fraud_scores) == 300)
         insert_transactions(loaded, rows[300:])
         wait_for(lambda: count_rows(loaded, tables.ml_fraud_scores) == rows.height)
-        with loaded.connect() as conn:
-            (run,) = conn.execute(sa.select(tables.scoring_runs)).mappings().all()
+        # The run's counts are updated just after the batch's write: wait for that too.
+        wait_for(lambda: _only_run(loaded)["n_scored"] == rows.height)
+        run = _only_run(loaded)
         assert run["status"] == "running" and run["n_scored"] == rows.height
     finally:
         stop.set()

@@ -10,13 +10,16 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fraudwatch.scoring import run_scoring
+from fraudwatch.model import load_champion
+from fraudwatch.scoring import run_scoring, score_batch
 from fraudwatch.scoring.liveness import abandon_dead_runs
+from fraudwatch.scoring.run import ScoringRun
 from fraudwatch.warehouse import (
     backend_of_engine,
     count_rows,
     create_schema,
     create_warehouse_engine,
+    insert_transactions,
     record_heartbeat,
     start_run,
     tables,
@@ -132,3 +135,46 @@ def test_runs_of_dead_scorers_are_abandoned_live_ones_kept(loaded: Engine, model
     assert abandon_dead_runs(loaded, stale_after=timedelta(0)) == [remote]
     status = {r["run_id"]: r["status"] for r in runs(loaded)}
     assert status == {dead_local: "abandoned", live_local: "running", remote: "abandoned"}
+
+
+def test_a_late_row_before_the_bound_is_scored_by_the_sweep(
+    loaded: Engine, model_dir: Path, scenario: Scenario
+) -> None:
+    """Polls read only unscored rows from the last batch's time on; a transaction committed
+    late with a time long before that is missed by them and scored by the next full sweep, once."""
+    staging = tables.transaction_staging
+    rows = scenario.transactions.sort("transaction_timestamp")
+    late = rows.head(30)
+    with loaded.begin() as conn:
+        conn.execute(
+            staging.delete().where(staging.c.transaction_id.in_(late["transaction_id"].to_list()))
+        )
+    run = ScoringRun(loaded, load_champion(loaded, model_dir), "continuous", 100, 3_600.0)
+    run.drain()
+    assert count_rows(loaded, tables.ml_fraud_scores) == rows.height - 30
+    insert_transactions(loaded, late)
+    assert not run.score_next()  # the bounded poll does not reach back that far
+    run.sweep_seconds = 0.0  # a sweep is due
+    run.drain()
+    run.finish("succeeded")
+    assert count_rows(loaded, tables.ml_fraud_scores) == rows.height
+    assert run.n_scored == rows.height
+    assert unscored_transactions(loaded, 10).height == 0
+
+
+def test_carried_history_gives_the_scores_of_fresh_loads(
+    loaded: Engine, model_dir: Path, scenario: Scenario
+) -> None:
+    """A run in batches of 70 (history carried between them) writes the probabilities that
+    `score_batch` computes batch by batch from fresh reads."""
+    model = load_champion(loaded, model_dir)
+    expected = score_batch(loaded, model, unscored_transactions(loaded, 10_000))
+    assert run_scoring(loaded, model_dir, batch_size=70).n_scored == scenario.transactions.height
+    scores = tables.ml_fraud_scores
+    with loaded.connect() as conn:
+        stored = conn.execute(sa.select(scores.c.transaction_key, scores.c.fraud_probability)).all()
+    got = dict((str(key), float(p)) for key, p in stored)
+    for key, probability in zip(
+        expected["transaction_key"], expected["fraud_probability"], strict=True
+    ):
+        assert math.isclose(got[key], probability, rel_tol=1e-6, abs_tol=1e-9)

@@ -5,7 +5,12 @@ evaluated at t and labels with labeled_at < t. See docs/features.md for every fe
 """
 
 from fraudwatch.features.encoders import Encoders, fit_encoders
-from fraudwatch.features.inputs import FeatureInputs, load_scoring_inputs, load_training_inputs
+from fraudwatch.features.inputs import (
+    FeatureInputs,
+    ScoringHistory,
+    load_scoring_inputs,
+    load_training_inputs,
+)
 from fraudwatch.features.pipeline import compute_features
 from fraudwatch.features.spec import FEATURE_COLUMNS, LOOKBACK
 
@@ -14,6 +19,7 @@ __all__ = [
     "LOOKBACK",
     "Encoders",
     "FeatureInputs",
+    "ScoringHistory",
     "compute_features",
     "fit_encoders",
     "load_scoring_inputs",

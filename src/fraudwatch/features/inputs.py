@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import polars as pl
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from fraudwatch.features.spec import LOOKBACK
 from fraudwatch.schemas import TRANSACTION_SCHEMA
-from fraudwatch.warehouse import read_arrow_frame, read_frame, tables
+from fraudwatch.warehouse import read_arrow_frame, read_frame, tables, utc_now
 
 PROFILE_SCHEMA: Final = pl.Schema(
     {
@@ -289,3 +289,136 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
         ]
     )
     return FeatureInputs(batch, history, profiles, found_labels)
+
+
+# A batch with fewer rows than this reads its new history with `read_frame`: the Arrow path's
+# fixed cost (a scratch file on SQLite, a connection on PostgreSQL) outweighs it for small reads.
+SMALL_READ_ROWS: Final = 5_000
+_TIMESTAMP: Final = "transaction_timestamp"
+# Rows stamped (record_created_ts) this long before the last read are looked for again when
+# the kept window's count is short: clocks of loaders and scorer may differ a little.
+LATE_COMMIT_MARGIN: Final = timedelta(minutes=2)
+
+
+def _count_between(engine: Engine, start: datetime, end: datetime) -> int:
+    """Return how many staged transactions have start <= timestamp < end."""
+    staging = tables.transaction_staging
+    statement = sa.select(sa.func.count()).select_from(staging).where(*_time_range(start, end))
+    with engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
+
+
+class ScoringHistory:
+    """The staged transactions of a scoring run's recent window, carried from batch to batch.
+
+    A run scores its batches oldest first, so batch k + 1's history is the window already read
+    for batch k plus the rows up to batch k + 1's last time, minus what fell out of `LOOKBACK`.
+    `load` reads only those new rows. Before trusting the kept rows it counts the staged rows
+    over the kept range (one indexed count): a transaction committed late with an older time
+    makes the counts differ; such rows are looked for by `record_created_ts` (stamped since the
+    last read, less `LATE_COMMIT_MARGIN`), and if the counts still differ the whole window is
+    read again. `load` returns exactly the
+    inputs `load_scoring_inputs` would (the same history rows, merchant marks, labels and
+    profiles), so the features are the same; only the reading differs.
+    """
+
+    def __init__(self) -> None:
+        self._rows: pl.DataFrame | None = None  # staged rows with lo <= timestamp < hi, sorted
+        self._lo: datetime | None = None
+        self._hi: datetime | None = None
+        self._read_at: datetime | None = None  # when the kept rows were last brought up to date
+        self.full_reads = 0
+        self.partial_reads = 0
+        self.late_rows = 0
+
+    def clear(self) -> None:
+        """Forget the kept window (the next `load` reads it whole)."""
+        self._rows = self._lo = self._hi = self._read_at = None
+
+    def load(self, engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
+        """Return the inputs to score `batch`, equal to `load_scoring_inputs(engine, batch)`."""
+        if batch.height == 0:
+            return load_scoring_inputs(engine, batch)
+        first, last = _bounds(batch)
+        window = self._window(engine, first - LOOKBACK, last, small=batch.height < SMALL_READ_ROWS)
+        accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
+        merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
+        history = _history_from_window(window, accounts, merchants)
+        # Every label of the window's transactions known before the batch's last time: a
+        # superset of `load_scoring_inputs`'s (the pipeline uses only the labels of its rows),
+        # in one statement rather than one per chunk of accounts and merchants.
+        found_labels = _read_labels(engine, batch, [sa.true()])
+        account = tables.dim_account.c.account_number
+        profiles = pl.concat(
+            [
+                read_arrow_frame(
+                    engine, _profile_select().where(account.in_(chunk)), PROFILE_SCHEMA
+                )
+                for chunk in _chunks(accounts)
+            ]
+        )
+        return FeatureInputs(batch, history, profiles, found_labels)
+
+    def _window(self, engine: Engine, start: datetime, end: datetime, small: bool) -> pl.DataFrame:
+        """Return every staged transaction with start <= timestamp < end, reading what is new."""
+        rows, lo, hi, read_at = self._rows, self._lo, self._hi, self._read_at
+        ts = pl.col(_TIMESTAMP)
+        reader = read_frame if small else read_arrow_frame
+        staging = tables.transaction_staging
+        if rows is not None and lo is not None and hi is not None and lo <= start < hi:
+            kept = rows.filter(ts >= start)
+            stored = _count_between(engine, start, hi)
+            if stored != kept.height and read_at is not None:
+                # Rows committed late into the kept range: they were stored after the last
+                # read, so look for them by record_created_ts (indexed) before rereading all.
+                statement = sa.select(*_transaction_columns()).where(
+                    *_time_range(start, hi),
+                    staging.c.record_created_ts >= read_at - LATE_COMMIT_MARGIN,
+                )
+                late = reader(engine, statement, TRANSACTION_SCHEMA).join(
+                    kept.select("transaction_id"), on="transaction_id", how="anti"
+                )
+                kept = pl.concat([kept, late]).sort(_TIMESTAMP, "transaction_id")
+                self.late_rows += late.height
+            if stored == kept.height:
+                self._read_at = utc_now()
+                if end > hi:
+                    statement = (
+                        sa.select(*_transaction_columns())
+                        .where(*_time_range(hi, end))
+                        .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
+                    )
+                    kept = pl.concat([kept, reader(engine, statement, TRANSACTION_SCHEMA)])
+                    hi = end
+                self._rows, self._lo, self._hi = kept, start, hi
+                self.partial_reads += 1
+                return kept.filter(ts < end) if end < hi else kept
+        self._read_at = utc_now()
+        self._rows = _read_transactions(engine, _time_range(start, end))
+        self._lo, self._hi = start, end
+        self.full_reads += 1
+        return self._rows
+
+
+def _history_from_window(
+    window: pl.DataFrame, accounts: list[str], merchants: list[str]
+) -> pl.DataFrame:
+    """Return `_read_history`'s frame from the window's rows, without reading anything.
+
+    Whole rows of `accounts` (of everyone past `WHOLE_WINDOW_FROM_ACCOUNTS`), marks of the
+    other rows of `merchants`.
+    """
+    if len(accounts) > WHOLE_WINDOW_FROM_ACCOUNTS:
+        return window.filter(pl.col("account_number").is_not_null())
+    mine = pl.col("account_number").is_in(pl.Series(accounts, dtype=pl.String).implode())
+    whole = window.filter(mine)
+    marks = window.filter(
+        ~mine.fill_null(False)
+        & pl.col("merchant_name").is_in(pl.Series(merchants, dtype=pl.String).implode())
+    )
+    marks = marks.select(_MARK_SCHEMA.names()).with_columns(
+        pl.lit(MERCHANT_MARK_ACCOUNT).alias("account_number"),
+        pl.lit(0.0).alias("transaction_amount"),
+    )
+    history = pl.concat([whole, marks], how="diagonal_relaxed")
+    return history.sort(_TIMESTAMP, "transaction_id")

@@ -16,7 +16,13 @@ import polars as pl
 from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
-from fraudwatch.features import Encoders, FeatureInputs, compute_features, load_scoring_inputs
+from fraudwatch.features import (
+    Encoders,
+    FeatureInputs,
+    ScoringHistory,
+    compute_features,
+    load_scoring_inputs,
+)
 from fraudwatch.model import LoadedModel, predict_proba, reason_codes
 from fraudwatch.warehouse import SCORE_SCHEMA, utc_now
 
@@ -32,6 +38,7 @@ def score_batch(
     *,
     reasons: str = "flagged",
     now: datetime | None = None,
+    history: ScoringHistory | None = None,
 ) -> pl.DataFrame:
     """Return one `SCORE_SCHEMA` row per row of `batch` (transactions), in batch order.
 
@@ -40,10 +47,12 @@ def score_batch(
     the model's threshold; reasons is JSON `[[feature, contribution], ...]` (top 3 positive
     SHAP contributions, log-odds) for every flagged row ("flagged"), every row ("all") or none
     ("none"), null otherwise; latency_ms is the time this call took, the same for every row.
-    Nothing is written.
+    Nothing is written. `history` (a run's `ScoringHistory`) carries the read window from one
+    batch to the next; the inputs, hence the scores, are the same with or without it.
     """
     started = time.perf_counter()
-    inputs = load_scoring_inputs(engine, batch)
+    load = load_scoring_inputs if history is None else history.load
+    inputs = load(engine, batch)
     return score_inputs(model, inputs, reasons=reasons, now=now, started=started)
 
 

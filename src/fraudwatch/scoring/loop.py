@@ -1,9 +1,10 @@
-"""Running the scorer again and again: continuously (a poll about every second) or every period.
+"""Running the scorer again and again: continuously (a poll about every 0.5 s) or every period.
 
 - `--every 5m`: one `run_scoring` per period (trigger 'scheduled'), each a row in scoring_runs;
   a failed run alerts and the schedule goes on.
-- `--continuous`: one long-lived run (trigger 'continuous') that polls about once a second and
-  keeps its counts up to date in scoring_runs; a poll that finds nothing writes nothing. A
+- `--continuous`: one long-lived run (trigger 'continuous') that polls about every 0.5 s and
+  keeps its counts up to date in scoring_runs; a poll that finds nothing writes nothing; polls
+  read only recent unscored rows, with a full sweep every `SWEEP_SECONDS`. A
   failure ends that run as 'failed' (alert), and a new run starts after a pause. A new champion
   ends the run too (it records its model version), and the next run uses the new model.
 
@@ -41,8 +42,10 @@ from fraudwatch.warehouse import champion_model
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS: Final = 1.0
+POLL_SECONDS: Final = 0.5
 RETRY_SECONDS: Final = 5.0
+# A continuous run's polls read only recent unscored rows; every this often, all of them.
+SWEEP_SECONDS: Final = 30.0
 _UNITS: Final = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
 
 OnResult = Callable[[RunResult], None]
@@ -140,7 +143,7 @@ def run_continuous(
             on_result(last)
             stop.sleep(RETRY_SECONDS)
             continue
-        run = ScoringRun(engine, model, "continuous", batch_size)
+        run = ScoringRun(engine, model, "continuous", batch_size, sweep_seconds=SWEEP_SECONDS)
         last = _poll(run, stop, poll_seconds)
         on_result(last)
         if last.failed:

@@ -14,11 +14,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+import polars as pl
 from sqlalchemy.engine import Engine
 
+from fraudwatch.features import ScoringHistory
 from fraudwatch.model import LoadedModel, ModelArtifactError, load_champion
 from fraudwatch.scoring.batch import score_batch
 from fraudwatch.scoring.liveness import abandon_dead_runs, process_identity
@@ -37,6 +40,11 @@ log = logging.getLogger(__name__)
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
 DEFAULT_BATCH_SIZE: Final = 50_000
+# Batches are read from the last batch's first time minus this (ids and times commit out of
+# order); older late rows are found by the full sweep.
+SAFETY_MARGIN: Final = timedelta(minutes=2)
+# Fewer rows than this in the last batch: read the next one with `read_frame`.
+SMALL_READ_ROWS: Final = 5_000
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,12 @@ class ScoringRun:
     """A run in progress: its row in scoring_runs, its counts, and the batches it scores."""
 
     def __init__(
-        self, engine: Engine, model: LoadedModel, trigger: str, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        engine: Engine,
+        model: LoadedModel,
+        trigger: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        sweep_seconds: float = 0.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -77,6 +90,11 @@ class ScoringRun:
         self.host, self.pid = process_identity()
         self.n_scored = self.n_rejected = self.n_batches = 0
         self.started = time.perf_counter()
+        self.history = ScoringHistory()
+        self.sweep_seconds = sweep_seconds
+        self._since: datetime | None = None
+        self._swept = time.monotonic()
+        self.last_batch_rows = 0
         self.run_id = start_run(engine, trigger, model.version)
         self._heartbeat()
 
@@ -90,9 +108,34 @@ class ScoringRun:
             n_rejected=self.n_rejected,
         )
 
+    def _unscored(self) -> pl.DataFrame:
+        """Return the next batch: the anti-join bounded below by the last batch's time (minus
+        `SAFETY_MARGIN`), and, when that finds nothing and a sweep is due, the whole anti-join.
+
+        The bound keeps a poll with nothing to do from scanning every scored row; the sweep
+        (at the end of every run, and every `sweep_seconds` of a continuous one) finds a row
+        committed late with a time before the bound, so nothing is ever missed.
+        """
+        small = self.n_batches > 0 and self.last_batch_rows < SMALL_READ_ROWS
+        if self._since is not None:
+            batch = unscored_transactions(
+                self.engine, self.batch_size, since=self._since, small=small
+            )
+            if batch.height or time.monotonic() - self._swept < self.sweep_seconds:
+                return self._advance(batch)
+        self._swept = time.monotonic()
+        return self._advance(unscored_transactions(self.engine, self.batch_size, small=small))
+
+    def _advance(self, batch: pl.DataFrame) -> pl.DataFrame:
+        first = batch["transaction_timestamp"].min() if batch.height else None
+        if isinstance(first, datetime):
+            self._since = first - SAFETY_MARGIN
+        self.last_batch_rows = batch.height
+        return batch
+
     def score_next(self) -> bool:
         """Score the oldest unscored batch; return False when there was nothing to score."""
-        batch = unscored_transactions(self.engine, self.batch_size)
+        batch = self._unscored()
         if batch.height == 0:
             return False
         good, rejected = quarantine(batch)
@@ -100,7 +143,7 @@ class ScoringRun:
             self.n_rejected += insert_rejected(self.engine, rejected)
             log.warning("quarantined %d staged transactions", rejected.height)
         if good.height:
-            scores = score_batch(self.engine, self.model, good)
+            scores = score_batch(self.engine, self.model, good, history=self.history)
             self.n_scored += insert_scores(self.engine, scores)
         self.n_batches += 1
         self._heartbeat()

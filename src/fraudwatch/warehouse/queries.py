@@ -92,20 +92,25 @@ def existing_transaction_ids(engine: Engine, ids: list[str]) -> set[str]:
     return found
 
 
-def unscored_transactions(engine: Engine, limit: int) -> pl.DataFrame:
+def unscored_transactions(
+    engine: Engine, limit: int, *, since: datetime | None = None, small: bool = False
+) -> pl.DataFrame:
     """Return up to `limit` transactions that have no score yet, oldest first.
 
     This is the anti-join (staging LEFT JOIN scores WHERE key IS NULL), not a watermark on
     ids: ids commit out of order, and a watermark would skip the late ones forever. Rows the
     scorer quarantined (in rejected_transactions with source `QUARANTINE_SOURCE`) are
     excluded too, by a second anti-join, so a bad row is handled once and never returned again.
+    `since` bounds the anti-join to transactions at or after that time (the caller must still
+    sweep without it now and then); `small` reads with `read_frame` (cheaper for few rows).
     """
     from fraudwatch.warehouse.fastread import read_arrow_frame  # fastread imports this module
 
-    return read_arrow_frame(engine, unscored_select(limit), TRANSACTION_SCHEMA)
+    reader = read_frame if small else read_arrow_frame
+    return reader(engine, unscored_select(limit, since=since), TRANSACTION_SCHEMA)
 
 
-def unscored_select(limit: int) -> sa.Select[Any]:
+def unscored_select(limit: int, *, since: datetime | None = None) -> sa.Select[Any]:
     """Return the select of `unscored_transactions` (both anti-joins, oldest first)."""
     staging, scores, rejected = transaction_staging, ml_fraud_scores, rejected_transactions
     quarantined = (
@@ -122,6 +127,7 @@ def unscored_select(limit: int) -> sa.Select[Any]:
             staging.outerjoin(scores, scores.c.transaction_key == staging.c.transaction_id)
         )
         .where(scores.c.transaction_key.is_(None), ~quarantined)
+        .where(*([] if since is None else [staging.c.transaction_timestamp >= since]))
         .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
         .limit(limit)
     )
