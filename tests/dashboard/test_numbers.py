@@ -95,6 +95,46 @@ def test_deltas_add_new_transactions_and_scores(engine: Engine) -> None:
     assert not live.sync(data.probe(engine))
 
 
+def test_deltas_skip_overlap_already_held(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows and scores written just before the marks are not read again by the next deltas
+    (the counts match); a score stamped inside the overlap but committed later still arrives
+    with the next refresh that reads scores."""
+    transactions, _ = seed(engine)  # scored moments ago: all inside the 2-minute overlap
+    live = LiveWindow(engine)
+    live.sync(data.probe(engine))
+    reads: list[int] = []
+    for name in ("new_transactions", "new_scores"):
+        original = getattr(data, name)
+
+        def counted(*args: object, _original: object = original, **kwargs: object) -> object:
+            frame = _original(*args, **kwargs)  # type: ignore[operator]
+            reads.append(frame.height)
+            return frame
+
+        monkeypatch.setattr(data, name, counted)
+    later = make_transactions(3, seed=9, start=utc_now() - timedelta(minutes=20), id_prefix="ovl")
+    insert_transactions(engine, later)
+    insert_scores(engine, scores_for(later, every_unscored=1000))
+    assert live.sync(data.probe(engine))
+    assert reads == [3, 3]  # only what is new, not the seeded rows and scores again
+    # A score stamped before the mark but committed after the last read: counts disagree.
+    last = make_transactions(1, seed=10, start=utc_now() - timedelta(minutes=10), id_prefix="lc")
+    insert_transactions(engine, last)
+    live.sync(data.probe(engine))
+    stamped = scores_for(last, every_unscored=1000).with_columns(
+        pl.lit(live.frame["scored_at"].max() - timedelta(seconds=30)).alias("scored_at")
+    )
+    insert_scores(engine, stamped)
+    # It arrives with the next score that moves the probe, as the overlap is then re-read.
+    newest = make_transactions(1, seed=11, start=utc_now() - timedelta(minutes=5), id_prefix="nw")
+    insert_transactions(engine, newest)
+    insert_scores(engine, scores_for(newest, every_unscored=1000))
+    assert live.sync(data.probe(engine))
+    scored = live.frame.filter(pl.col("transaction_id").str.contains("^(lc|nw)"))
+    assert scored.height == 2 and scored["fraud_probability"].null_count() == 0
+    assert live.frame.height == transactions.height + 5
+
+
 def test_time_series_and_groups_equal_sql(engine: Engine) -> None:
     """Per-channel counts and amounts and the histogram's total match SQL."""
     seed(engine)

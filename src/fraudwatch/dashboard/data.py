@@ -191,15 +191,30 @@ def count_stored_between(engine: Engine, low: datetime, high: datetime, since: d
         return int(conn.execute(statement).scalar_one())
 
 
-def new_scores(engine: Engine, scored_since: datetime) -> pl.DataFrame:
-    """Return the scores written at or after `scored_since` (by scored_at, which is indexed)."""
+def new_scores(
+    engine: Engine, scored_since: datetime, *, strictly_after: bool = False
+) -> pl.DataFrame:
+    """Return the scores written at or after `scored_since` (strictly after with
+    `strictly_after`; by scored_at, which is indexed)."""
+    scored_at = _scores.c.scored_at
     statement = sa.select(
         _scores.c.transaction_key,
         _scores.c.fraud_probability,
         _scores.c.fraud_prediction,
-        _scores.c.scored_at,
-    ).where(_scores.c.scored_at >= scored_since)
+        scored_at,
+    ).where(scored_at > scored_since if strictly_after else scored_at >= scored_since)
     return read_frame(engine, statement, SCORE_DELTA_SCHEMA)
+
+
+def count_scored_between(engine: Engine, low: datetime, high: datetime) -> int:
+    """Return how many scores have low <= scored_at <= high (an index-only count)."""
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(_scores)
+        .where(_scores.c.scored_at >= low, _scores.c.scored_at <= high)
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(statement).scalar_one())
 
 
 def count_transactions_since(engine: Engine, since: datetime) -> int:

@@ -141,13 +141,20 @@ class LiveWindow:
         return True
 
     def _apply_new_scores(self) -> bool:
-        scored_since = (self._score_mark or self._since or self.clock()) - self.overlap
-        delta = data.new_scores(self.engine, scored_since)
+        assert self._since is not None
+        mark = self._score_mark or self._since
+        scored_since = mark - self.overlap
+        # As for transactions: re-read the overlap only if it holds scores we do not (a bulk
+        # scoring just before the mark would otherwise be read again on every refresh). Scores
+        # of transactions outside the window are counted but not held: they force a re-read.
+        held = self.frame.filter(pl.col("scored_at").is_between(scored_since, mark)).height
+        complete = data.count_scored_between(self.engine, scored_since, mark) == held
+        delta = data.new_scores(
+            self.engine, mark if complete else scored_since, strictly_after=complete
+        )
         if delta.is_empty():
             return False
-        self._score_mark = max(
-            self._score_mark or scored_since, _latest(delta["scored_at"]) or scored_since
-        )
+        self._score_mark = max(mark, _latest(delta["scored_at"]) or mark)
         # A transaction is scored once: only rows still without a score can take one.
         unscored = (
             self.frame.select("transaction_id")
