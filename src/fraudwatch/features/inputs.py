@@ -297,7 +297,7 @@ SMALL_READ_ROWS: Final = 5_000
 _TIMESTAMP: Final = "transaction_timestamp"
 # Rows stamped (record_created_ts) this long before the last read are looked for again when
 # the kept window's count is short: clocks of loaders and scorer may differ a little.
-LATE_COMMIT_MARGIN: Final = timedelta(minutes=2)
+LATE_COMMIT_MARGIN: Final = timedelta(seconds=10)
 
 
 def _count_between(engine: Engine, start: datetime, end: datetime) -> int:
@@ -335,6 +335,22 @@ class ScoringHistory:
         """Forget the kept window (the next `load` reads it whole)."""
         self._rows = self._lo = self._hi = self._read_at = None
 
+    def warm(self, engine: Engine) -> None:
+        """Read the `LOOKBACK` window before the latest staged time, if nothing is kept yet.
+
+        A continuous scorer calls it while idle, so its first batch of a stream does not
+        wait for the whole window to be read.
+        """
+        if self._rows is not None:
+            return
+        staging = tables.transaction_staging
+        with engine.connect() as conn:
+            latest = conn.execute(sa.select(sa.func.max(staging.c.transaction_timestamp))).scalar()
+        if isinstance(latest, str):  # SQLite without type affinity for the aggregate
+            latest = datetime.fromisoformat(latest)
+        if isinstance(latest, datetime):
+            self._window(engine, latest - LOOKBACK, latest, small=False)
+
     def load(self, engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
         """Return the inputs to score `batch`, equal to `load_scoring_inputs(engine, batch)`."""
         if batch.height == 0:
@@ -371,12 +387,14 @@ class ScoringHistory:
             if stored != kept.height and read_at is not None:
                 # Rows committed late into the kept range: they were stored after the last
                 # read, so look for them by record_created_ts (indexed) before rereading all.
+                # By record_created_ts alone, so its index is used; the time range in Polars.
                 statement = sa.select(*_transaction_columns()).where(
-                    *_time_range(start, hi),
-                    staging.c.record_created_ts >= read_at - LATE_COMMIT_MARGIN,
+                    staging.c.record_created_ts >= read_at - LATE_COMMIT_MARGIN
                 )
-                late = reader(engine, statement, TRANSACTION_SCHEMA).join(
-                    kept.select("transaction_id"), on="transaction_id", how="anti"
+                late = (
+                    reader(engine, statement, TRANSACTION_SCHEMA)
+                    .filter((ts >= start) & (ts < hi))
+                    .join(kept.select("transaction_id"), on="transaction_id", how="anti")
                 )
                 kept = pl.concat([kept, late]).sort(_TIMESTAMP, "transaction_id")
                 self.late_rows += late.height

@@ -157,6 +157,7 @@ def _poll(run: ScoringRun, stop: Stopper, poll_seconds: float) -> RunResult:
         while not stop():
             began = time.monotonic()
             run.drain(stop=stop)
+            run.history.warm(run.engine)  # idle: read the history window before rows arrive
             if _champion_version(run.engine) != run.model.version:
                 log.warning("the champion changed: ending run %s", run.run_id)
                 break
