@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fraudwatch.warehouse import create_schema, create_warehouse_engine
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FRAUDWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -139,3 +140,12 @@ def engine(warehouse_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+# --- the browser (pytest-playwright's fixtures, on Debian's Chromium) --------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium (Playwright cannot download its own browser here)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

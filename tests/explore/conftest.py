@@ -7,12 +7,9 @@ transaction after the report time) and rows outside the window that the report m
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -178,35 +175,3 @@ def write_weekly_data(engine: Engine) -> None:
                 for r, t, d, a, at in reviews
             ],
         )
-
-
-# --- the browser -----------------------------------------------------------------------------
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def chromium_available() -> bool:
-    """Return True when the system Chromium and Playwright are installed."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
-
-
-def require_browser() -> None:
-    """Skip without Chromium/Playwright, or fail when CI is set (the browser test must run)."""
-    if chromium_available():
-        return
-    message = f"needs pytest-playwright and {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI is set, so this is an error", pytrace=False)
-    pytest.skip(message)
