@@ -175,17 +175,17 @@ def new_transactions(
     return rows.filter(pl.col("transaction_timestamp") >= since)
 
 
-def count_stored_between(engine: Engine, low: datetime, high: datetime, since: datetime) -> int:
-    """Return how many transactions have low <= record_created_ts <= high and
-    transaction_timestamp >= `since`."""
+def count_stored_between(engine: Engine, low: datetime, high: datetime) -> int:
+    """Return how many transactions have low <= record_created_ts <= high.
+
+    An index-only count: with a condition on transaction_timestamp too, each row in the range
+    is looked up (~0.25 s for a million rows stored together). Rows stored in the range for a
+    time outside the window are counted but never held, so they only cost a re-read.
+    """
     statement = (
         sa.select(sa.func.count())
         .select_from(_staging)
-        .where(
-            _staging.c.record_created_ts >= low,
-            _staging.c.record_created_ts <= high,
-            _staging.c.transaction_timestamp >= since,
-        )
+        .where(_staging.c.record_created_ts >= low, _staging.c.record_created_ts <= high)
     )
     with engine.connect() as conn:
         return int(conn.execute(statement).scalar_one())
