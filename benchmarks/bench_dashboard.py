@@ -12,7 +12,8 @@ Figures:
   (plotly.js is parsed only after the first values are painted).
 
 The staging table gets the index on record_created_ts the dashboard's probe needs (requested
-for warehouse/tables.py); the refresh is measured with it.
+for warehouse/tables.py); the refresh is measured with it, in steady state: the million rows
+are stamped as stored and scored at their own time, not all in the load moments before.
 """
 
 from __future__ import annotations
@@ -215,6 +216,17 @@ def run(scale: float) -> list[Result]:
             conn.exec_driver_sql(
                 "CREATE INDEX IF NOT EXISTS ix_staging_created "
                 "ON transaction_staging (record_created_ts)"
+            )
+            # Steady state: each transaction stored and scored when it happened, over 30 days,
+            # not all in the one load moments ago (that puts a million rows in the deltas'
+            # 2-minute overlap, which then costs two index counts per refresh for 2 minutes:
+            # docs/dashboard.md gives that figure too).
+            conn.exec_driver_sql(
+                "UPDATE transaction_staging SET record_created_ts = transaction_timestamp"
+            )
+            conn.exec_driver_sql(
+                "UPDATE ml_fraud_scores SET scored_at = (SELECT t.transaction_timestamp "
+                "FROM transaction_staging t WHERE t.transaction_id = transaction_key)"
             )
         load_live = LiveWindow(engine)
         _, load_seconds = timed(load_live.sync)
