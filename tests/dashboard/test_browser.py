@@ -59,8 +59,17 @@ def test_every_tab_renders_without_errors(page: Page, dashboard: Server) -> None
         expect(panel.locator("[data-kpi]").first).to_be_visible(timeout=10_000)
         if tab in ("Monitoring", "Detection"):
             expect(panel.locator(".plotly-graph-div").first).to_be_visible(timeout=10_000)
+            # Drawn by plotly.js, which the page loads only after the first values.
+            expect(panel.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=20_000)
         expect(page.locator(".shiny-output-error")).to_have_count(0)
     assert errors == []
+
+
+def test_plotly_is_not_a_blocking_script(page: Page, dashboard: Server) -> None:
+    """plotly.js is preloaded, not a blocking script of the page: the KPIs come first."""
+    open_dashboard(page, dashboard)
+    assert page.locator("head link[rel=preload][href$='plotly.min.js']").count() == 1
+    assert page.locator("head script[src$='plotly.min.js']:not([async])").count() == 0
 
 
 def test_transactions_kpi_equals_sql(page: Page, dashboard: Server) -> None:
