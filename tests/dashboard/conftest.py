@@ -7,7 +7,6 @@ transactions over the last few hours, most of them scored, a few above the 0.7 t
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,8 +14,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
@@ -30,34 +27,10 @@ from fraudwatch.warehouse import (
     insert_transactions,
     utc_now,
 )
+from tests.browser import require_browser
 from tests.factories import make_transactions
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REFRESH_SECONDS = 1.0
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Launch Debian's Chromium (Playwright cannot download its own browser here)."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-def require_browser() -> None:
-    """Skip without Chromium, or fail when CI is set (the browser tests must run there)."""
-    if Path(CHROMIUM).exists() or shutil.which("chromium"):
-        return
-    message = f"needs {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI is set, so this is an error", pytrace=False)
-    pytest.skip(message)
 
 
 def recent_transactions(n: int = 400, seed: int = 3, hours_ago: float = 10) -> pl.DataFrame:
