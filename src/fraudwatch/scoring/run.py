@@ -117,7 +117,10 @@ class ScoringRun:
         committed late with a time before the bound, so nothing is ever missed.
         """
         small = self.n_batches > 0 and self.last_batch_rows < SMALL_READ_ROWS
-        if self._since is not None:
+        # A run that sweeps whenever the bounded read is empty goes straight to the sweep
+        # after a short batch (the bounded read would almost surely be empty).
+        sweep_next = self.sweep_seconds <= 0 and self.last_batch_rows < self.batch_size
+        if self._since is not None and not sweep_next:
             batch = unscored_transactions(
                 self.engine, self.batch_size, since=self._since, small=small
             )
