@@ -7,7 +7,7 @@ hand the same `FeatureInputs` to `compute_features`, which enforces the point-in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -244,7 +244,10 @@ def _read_history(
 
 
 def _read_labels(
-    engine: Engine, batch: pl.DataFrame, keys: list[sa.ColumnElement[bool]]
+    engine: Engine,
+    batch: pl.DataFrame,
+    keys: list[sa.ColumnElement[bool]],
+    reader: Callable[[Engine, sa.Select[Any], pl.Schema], pl.DataFrame] = read_arrow_frame,
 ) -> pl.DataFrame:
     """Return the labels known before the batch's last time of transactions in its window."""
     staging, labels = tables.transaction_staging, tables.fraud_labels
@@ -257,7 +260,7 @@ def _read_labels(
             .select_from(labels.join(staging, staging.c.transaction_id == labels.c.transaction_id))
             .where(*window, key, labels.c.labeled_at < last)
         )
-        frames.append(read_arrow_frame(engine, statement, FEATURE_LABEL_SCHEMA))
+        frames.append(reader(engine, statement, FEATURE_LABEL_SCHEMA))
     return pl.concat(frames).unique("transaction_id", maintain_order=True)
 
 
@@ -356,20 +359,20 @@ class ScoringHistory:
         if batch.height == 0:
             return load_scoring_inputs(engine, batch)
         first, last = _bounds(batch)
-        window = self._window(engine, first - LOOKBACK, last, small=batch.height < SMALL_READ_ROWS)
+        small = batch.height < SMALL_READ_ROWS
+        reader = read_frame if small else read_arrow_frame
+        window = self._window(engine, first - LOOKBACK, last, small=small)
         accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
         merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
         history = _history_from_window(window, accounts, merchants)
         # Every label of the window's transactions known before the batch's last time: a
         # superset of `load_scoring_inputs`'s (the pipeline uses only the labels of its rows),
         # in one statement rather than one per chunk of accounts and merchants.
-        found_labels = _read_labels(engine, batch, [sa.true()])
+        found_labels = _read_labels(engine, batch, [sa.true()], reader)
         account = tables.dim_account.c.account_number
         profiles = pl.concat(
             [
-                read_arrow_frame(
-                    engine, _profile_select().where(account.in_(chunk)), PROFILE_SCHEMA
-                )
+                reader(engine, _profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
                 for chunk in _chunks(accounts)
             ]
         )
