@@ -28,11 +28,10 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
-from common import Result, scratch_sqlite_url, timed
+from common import Result, scratch_sqlite_url, synthetic_transactions, timed
 
 from fraudwatch.dashboard import data, metrics, review_data
 from fraudwatch.dashboard.window import LiveWindow
-from fraudwatch.schemas import CHANNELS, TRANSACTION_SCHEMA, TRANSACTION_TYPES
 from fraudwatch.warehouse import (
     SCORE_SCHEMA,
     create_schema,
@@ -55,28 +54,7 @@ def make_frame(rows: int, start: datetime, span: timedelta, seed: int, prefix: s
     rng = np.random.default_rng(seed)
     offsets = np.sort(rng.integers(0, int(span.total_seconds() * 1e6), rows))
     stamps = np.datetime64(start, "us") + offsets.astype("timedelta64[us]")
-    frame = pl.DataFrame(
-        {
-            "transaction_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(10),
-            "account_number": pl.Series(rng.integers(0, 50_000, rows)).cast(pl.String),
-            "transaction_timestamp": stamps,
-            "transaction_type": np.array(TRANSACTION_TYPES)[rng.integers(0, 6, rows)],
-            "transaction_amount": rng.gamma(2.0, 80.0, rows).round(2),
-            "channel_name": np.array(CHANNELS)[rng.integers(0, len(CHANNELS), rows)],
-            "merchant_name": pl.Series(rng.integers(0, 5_000, rows)).cast(pl.String),
-            "merchant_category_code": pl.Series(rng.integers(1000, 9999, rows)).cast(pl.String),
-            "is_international": rng.random(rows) < 0.05,
-            "reversal_flag": rng.random(rows) < 0.01,
-        }
-    ).with_columns((pl.lit(prefix) + pl.col("transaction_id")).alias("transaction_id"))
-    return (
-        frame.with_columns(
-            pl.col("transaction_timestamp").dt.date().alias("transaction_post_date"),
-            pl.lit("card purchase").alias("transaction_description"),
-        )
-        .select(TRANSACTION_SCHEMA.names())
-        .cast(TRANSACTION_SCHEMA)
-    )
+    return synthetic_transactions(rng, stamps, id_prefix=prefix, id_width=10)
 
 
 def make_scores(transactions: pl.DataFrame, share: float, seed: int) -> pl.DataFrame:

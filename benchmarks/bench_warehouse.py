@@ -21,10 +21,9 @@ import numpy as np
 import polars as pl
 import psycopg
 import sqlalchemy as sa
-from common import Result, scratch_postgres_url, scratch_sqlite_url, timed
+from common import Result, scratch_postgres_url, scratch_sqlite_url, synthetic_transactions, timed
 from sqlalchemy.schema import CreateIndex
 
-from fraudwatch.schemas import CHANNELS, TRANSACTION_SCHEMA, TRANSACTION_TYPES
 from fraudwatch.warehouse import create_schema, create_warehouse_engine, insert_transactions
 from fraudwatch.warehouse.tables import transaction_staging
 
@@ -37,28 +36,7 @@ def make_frame(rows: int, seed: int = 7) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     start = np.datetime64(datetime(2026, 1, 1), "us")
     steps = rng.integers(1, 5_000_000, rows).cumsum()  # microseconds apart, increasing
-    frame = pl.DataFrame(
-        {
-            "transaction_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(12),
-            "account_number": pl.Series(rng.integers(0, 50_000, rows)).cast(pl.String),
-            "transaction_timestamp": start + steps.astype("timedelta64[us]"),
-            "transaction_type": np.array(TRANSACTION_TYPES)[rng.integers(0, 6, rows)],
-            "transaction_amount": rng.gamma(2.0, 80.0, rows).round(2),
-            "channel_name": np.array(CHANNELS)[rng.integers(0, len(CHANNELS), rows)],
-            "merchant_name": pl.Series(rng.integers(0, 5_000, rows)).cast(pl.String),
-            "merchant_category_code": pl.Series(rng.integers(1000, 9999, rows)).cast(pl.String),
-            "is_international": rng.random(rows) < 0.05,
-            "reversal_flag": rng.random(rows) < 0.01,
-        }
-    )
-    return (
-        frame.with_columns(
-            pl.col("transaction_timestamp").dt.date().alias("transaction_post_date"),
-            pl.lit("card purchase").alias("transaction_description"),
-        )
-        .select(TRANSACTION_SCHEMA.names())
-        .cast(TRANSACTION_SCHEMA)
-    )
+    return synthetic_transactions(rng, start + steps.astype("timedelta64[us]"))
 
 
 def _time_index_rebuild(engine: sa.Engine) -> float:

@@ -10,7 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
+import polars as pl
 import sqlalchemy as sa
+
+from fraudwatch.schemas import CHANNELS, TRANSACTION_SCHEMA, TRANSACTION_TYPES
 
 T = TypeVar("T")
 
@@ -72,3 +76,35 @@ def scratch_postgres_url(name: str) -> Iterator[str | None]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def synthetic_transactions(
+    rng: np.random.Generator, timestamps: np.ndarray, *, id_prefix: str = "", id_width: int = 12
+) -> pl.DataFrame:  # type: ignore[type-arg]
+    """Return one valid transaction per timestamp, vectorized (a million rows in about a second).
+
+    50,000 accounts, 5,000 merchants, gamma amounts, 5% international, 1% reversals.
+    """
+    rows = len(timestamps)
+    frame = pl.DataFrame(
+        {
+            "transaction_id": pl.int_range(rows, eager=True).cast(pl.String).str.zfill(id_width),
+            "account_number": pl.Series(rng.integers(0, 50_000, rows)).cast(pl.String),
+            "transaction_timestamp": timestamps,
+            "transaction_type": np.array(TRANSACTION_TYPES)[rng.integers(0, 6, rows)],
+            "transaction_amount": rng.gamma(2.0, 80.0, rows).round(2),
+            "channel_name": np.array(CHANNELS)[rng.integers(0, len(CHANNELS), rows)],
+            "merchant_name": pl.Series(rng.integers(0, 5_000, rows)).cast(pl.String),
+            "merchant_category_code": pl.Series(rng.integers(1000, 9999, rows)).cast(pl.String),
+            "is_international": rng.random(rows) < 0.05,
+            "reversal_flag": rng.random(rows) < 0.01,
+        }
+    ).with_columns((pl.lit(id_prefix) + pl.col("transaction_id")).alias("transaction_id"))
+    return (
+        frame.with_columns(
+            pl.col("transaction_timestamp").dt.date().alias("transaction_post_date"),
+            pl.lit("card purchase").alias("transaction_description"),
+        )
+        .select(TRANSACTION_SCHEMA.names())
+        .cast(TRANSACTION_SCHEMA)
+    )

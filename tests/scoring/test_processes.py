@@ -7,16 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fraudwatch.loaded import count_rows, tables
 from sqlalchemy.engine import Engine
 
-from fraudwatch.warehouse import count_rows, create_schema, create_warehouse_engine, tables
 from tests.features.scenario import Scenario
-from tests.scoring.modelkit import publish_model, store_world, world
+from tests.scoring.modelkit import world
 
 N = 1_500
 
@@ -28,20 +27,13 @@ def big() -> Scenario:
 
 
 @pytest.fixture
-def warehouse(db_url: str, model_dir: Path, big: Scenario) -> Iterator[Engine]:
-    """Yield an engine on a warehouse holding the big world and a champion."""
-    engine = create_warehouse_engine(db_url)
-    create_schema(engine)
-    store_world(engine, big)
-    publish_model(engine, model_dir, big)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+def scenario(big: Scenario) -> Scenario:
+    """This module's loaded (the shared `loaded` fixture) holds the big world."""
+    return big
 
 
 def scorer(engine: Engine, model_dir: Path, batch_size: int) -> subprocess.Popen[bytes]:
-    """Start `fraudwatch score` in its own process on the engine's warehouse."""
+    """Start `fraudwatch score` in its own process on the engine's loaded."""
     env = {
         **os.environ,
         "FRAUDWATCH_DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -67,36 +59,36 @@ def statuses(engine: Engine) -> list[str]:
 
 
 def test_two_scorers_at_once_score_each_transaction_once(
-    warehouse: Engine, model_dir: Path, big: Scenario
+    loaded: Engine, model_dir: Path, big: Scenario
 ) -> None:
     """Two scorer processes started together end with every transaction scored exactly once,
     and their n_scored add up to the number of transactions."""
-    first, second = scorer(warehouse, model_dir, 100), scorer(warehouse, model_dir, 100)
+    first, second = scorer(loaded, model_dir, 100), scorer(loaded, model_dir, 100)
     for process in (first, second):
         _, err = process.communicate(timeout=180)
         assert process.returncode == 0, err.decode()
-    assert_scored_exactly_once(warehouse, big)
-    with warehouse.connect() as conn:
+    assert_scored_exactly_once(loaded, big)
+    with loaded.connect() as conn:
         counts = conn.execute(sa.select(tables.scoring_runs.c.n_scored)).scalars().all()
-    assert sum(counts) == N and statuses(warehouse) == ["succeeded", "succeeded"]
+    assert sum(counts) == N and statuses(loaded) == ["succeeded", "succeeded"]
 
 
 def test_a_scorer_killed_mid_run_and_restarted_misses_nothing(
-    warehouse: Engine, model_dir: Path, big: Scenario
+    loaded: Engine, model_dir: Path, big: Scenario
 ) -> None:
     """SIGKILL mid-run, then a restart: all scored once; the killed run is marked abandoned."""
-    victim = scorer(warehouse, model_dir, 25)
+    victim = scorer(loaded, model_dir, 25)
     deadline = time.monotonic() + 120
-    while count_rows(warehouse, tables.ml_fraud_scores) < 200:
+    while count_rows(loaded, tables.ml_fraud_scores) < 200:
         assert victim.poll() is None, "the scorer finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    assert 0 < count_rows(warehouse, tables.ml_fraud_scores) < N
-    assert statuses(warehouse) == ["running"]
-    restarted = scorer(warehouse, model_dir, 500)
+    assert 0 < count_rows(loaded, tables.ml_fraud_scores) < N
+    assert statuses(loaded) == ["running"]
+    restarted = scorer(loaded, model_dir, 500)
     _, err = restarted.communicate(timeout=180)
     assert restarted.returncode == 0, err.decode()
-    assert_scored_exactly_once(warehouse, big)
-    assert statuses(warehouse) == ["abandoned", "succeeded"]
+    assert_scored_exactly_once(loaded, big)
+    assert statuses(loaded) == ["abandoned", "succeeded"]
