@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fraudwatch.loaded import count_rows, tables
 from sqlalchemy.engine import Engine
 
+from fraudwatch.warehouse import count_rows, tables
 from tests.features.scenario import Scenario
 from tests.scoring.modelkit import world
 
@@ -28,12 +28,12 @@ def big() -> Scenario:
 
 @pytest.fixture
 def scenario(big: Scenario) -> Scenario:
-    """This module's loaded (the shared `loaded` fixture) holds the big world."""
+    """This module's warehouse (the shared `loaded` fixture) holds the big world."""
     return big
 
 
 def scorer(engine: Engine, model_dir: Path, batch_size: int) -> subprocess.Popen[bytes]:
-    """Start `fraudwatch score` in its own process on the engine's loaded."""
+    """Start `fraudwatch score` in its own process on the engine's warehouse."""
     env = {
         **os.environ,
         "FRAUDWATCH_DATABASE_URL": engine.url.render_as_string(hide_password=False),
