@@ -1,7 +1,9 @@
 """The FastAPI application: `create_app(settings)` wires routers, errors, metrics and the lifespan.
 
-The lifespan opens the warehouse engine, loads the champion model and starts the task that
-re-checks the registry for a new champion; nothing heavy happens at import or in `create_app`.
+The lifespan opens the warehouse engine, loads the champion model and the in-memory history
+(`ServingState`), starts the thread that keeps that history current, the micro-batcher that
+scores requests, and the task that re-checks the registry for a new champion; nothing heavy
+happens at import or in `create_app`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fraudwatch import __version__
+from fraudwatch.api.batcher import ScoreBatcher
 from fraudwatch.api.deps import parse_api_keys
 from fraudwatch.api.errors import install_error_handlers
 from fraudwatch.api.metrics import ApiMetrics, MetricsMiddleware
+from fraudwatch.api.refresher import DEFAULT_REFRESH_SECONDS, Refresher
 from fraudwatch.api.routers import health, models, runs, score, transactions
 from fraudwatch.api.serving import ModelHolder
+from fraudwatch.api.serving_state import ServingState
 from fraudwatch.config import Settings
 from fraudwatch.warehouse import create_warehouse_engine
 
@@ -53,6 +58,13 @@ async def _watch_champion(holder: ModelHolder, every: float) -> None:
         await anyio.to_thread.run_sync(holder.refresh)
 
 
+def _load_history(state: ServingState) -> None:
+    try:
+        state.load()
+    except Exception as error:  # the warehouse is away: score on it (503) until a refresh loads
+        log.warning("serving history not loaded: %s", type(error).__name__)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -61,7 +73,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await anyio.to_thread.run_sync(holder.refresh)
     if holder.model is None:
         log.warning("starting without a model: %s", holder.problem)
+    state = ServingState(engine)
+    await anyio.to_thread.run_sync(_load_history, state)
+    refresher = Refresher(state, app.state.refresh_seconds)
+    refresher.start()
+    batcher = ScoreBatcher(state, engine)
+    batcher.start()
     app.state.engine, app.state.holder = engine, holder
+    app.state.serving, app.state.batcher = state, batcher
     app.state.metrics.model_loaded.set_function(lambda: 1.0 if holder.model else 0.0)
     watcher = asyncio.create_task(_watch_champion(holder, app.state.reload_seconds))
     try:
@@ -70,14 +89,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+        await batcher.stop()
+        await anyio.to_thread.run_sync(refresher.stop)
         engine.dispose()
 
 
-def create_app(settings: Settings, *, reload_seconds: float = DEFAULT_RELOAD_SECONDS) -> FastAPI:
-    """Return the API for `settings`; the model and engine load when the app starts serving.
+def create_app(
+    settings: Settings,
+    *,
+    reload_seconds: float = DEFAULT_RELOAD_SECONDS,
+    refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+) -> FastAPI:
+    """Return the API for `settings`; the model, engine and history load when it starts serving.
 
     Raises MissingApiKeyError when `settings.api_key` is not set: the service never runs open.
-    `reload_seconds` is how often the registry is checked for a new champion.
+    `reload_seconds` is how often the registry is checked for a new champion; `refresh_seconds`
+    how often the in-memory history reads what the warehouse has new.
     """
     configured = settings.api_key.get_secret_value() if settings.api_key else ""
     keys = parse_api_keys(configured)
@@ -95,6 +122,7 @@ def create_app(settings: Settings, *, reload_seconds: float = DEFAULT_RELOAD_SEC
     metrics = ApiMetrics()
     app.state.settings, app.state.api_keys, app.state.metrics = settings, keys, metrics
     app.state.reload_seconds = reload_seconds
+    app.state.refresh_seconds = refresh_seconds
     for module in (score, transactions, runs, models, health):
         app.include_router(module.router)
     install_error_handlers(app)

@@ -1,6 +1,8 @@
 """Typed dependencies: the warehouse engine, the model in service, the metrics, the API key check.
 
-Everything lives on `app.state`, set up by the app's lifespan; nothing is read at import.
+Everything lives on `app.state`, set up by the app's lifespan; nothing is read at import. The
+dependencies are `async def`: none blocks, and FastAPI would run a plain `def` on a worker
+thread, a thread hop per dependency per request.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Engine
 
+from fraudwatch.api.batcher import ScoreBatcher
 from fraudwatch.api.metrics import ApiMetrics
 from fraudwatch.api.serving import ModelHolder
 from fraudwatch.model import LoadedModel
@@ -39,7 +42,7 @@ def key_matches(given: str, accepted: tuple[bytes, ...]) -> bool:
     return matched
 
 
-def require_api_key(
+async def require_api_key(
     request: Request, given: Annotated[str | None, Security(_api_key_header)]
 ) -> None:
     """Reject the request with 401 unless its X-API-Key header holds an accepted key."""
@@ -51,19 +54,19 @@ def require_api_key(
         )
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """Return the warehouse engine opened by the lifespan."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_holder(request: Request) -> ModelHolder:
+async def get_holder(request: Request) -> ModelHolder:
     """Return the holder of the model in service."""
     holder: ModelHolder = request.app.state.holder
     return holder
 
 
-def get_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
+async def get_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
     """Return the model in service, or answer 503 saying why there is none."""
     model = holder.model
     if model is None:
@@ -73,13 +76,20 @@ def get_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedMode
     return model
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:
     """Return the app's metrics."""
     metrics: ApiMetrics = request.app.state.metrics
     return metrics
 
 
+async def get_batcher(request: Request) -> ScoreBatcher:
+    """Return the micro-batcher that scores `POST /v1/score` requests."""
+    batcher: ScoreBatcher = request.app.state.batcher
+    return batcher
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+BatcherDep = Annotated[ScoreBatcher, Depends(get_batcher)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]

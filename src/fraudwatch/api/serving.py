@@ -1,8 +1,4 @@
-"""The model the API serves, kept current, and the call into the shared scoring code.
-
-The API scores with `fraudwatch.scoring.score_batch`, the same function the scoring job uses, so a
-transaction gets the same probability from both. Scoring here writes nothing: the bank's own
-system writes transaction_staging, and the scoring job stores the score.
+"""The model the API serves, kept current.
 
 The champion is re-checked every `reload_seconds` by a background task (one indexed query); a new
 champion is loaded, checksum-verified, and swapped in between requests.
@@ -10,25 +6,17 @@ champion is loaded, checksum-verified, and swapped in between requests.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from pathlib import Path
-from typing import Literal
 
-import polars as pl
 from sqlalchemy.engine import Engine
 
 from fraudwatch.api.queries import champion_version
-from fraudwatch.api.schemas import ReasonOut, ScoreOut, TransactionIn, aware
 from fraudwatch.model import LoadedModel, ModelArtifactError, load_model
-from fraudwatch.schemas import TRANSACTION_SCHEMA
-from fraudwatch.scoring import score_batch
 
 log = logging.getLogger(__name__)
-
-ReasonsMode = Literal["flagged", "all", "none"]
 
 
 class ModelHolder:
@@ -82,44 +70,3 @@ class ModelHolder:
             self._model = model
             log.warning("serving model %s (was %s)", version, previous)
             return True
-
-
-def _reasons(text: str | None) -> list[ReasonOut] | None:
-    if text is None:
-        return None
-    return [
-        ReasonOut(feature=str(name), contribution=float(value)) for name, value in json.loads(text)
-    ]
-
-
-def transactions_frame(transactions: list[TransactionIn]) -> pl.DataFrame:
-    """Return the transactions as a `TRANSACTION_SCHEMA` frame, in order."""
-    return pl.DataFrame([t.row() for t in transactions], schema=TRANSACTION_SCHEMA, orient="row")
-
-
-def score_transactions(
-    engine: Engine, model: LoadedModel, transactions: list[TransactionIn], reasons: ReasonsMode
-) -> list[ScoreOut]:
-    """Score transactions with features from stored history; return verdicts in input order."""
-    frame = transactions_frame(transactions)
-    scored = score_batch(engine, model, frame, reasons=reasons)
-    by_key = {row["transaction_key"]: row for row in scored.iter_rows(named=True)}
-    threshold = model.threshold
-    out: list[ScoreOut] = []
-    for transaction in transactions:
-        row = by_key[transaction.transaction_id]
-        flagged = bool(row["fraud_prediction"])
-        out.append(
-            ScoreOut(
-                transaction_id=transaction.transaction_id,
-                fraud_probability=float(row["fraud_probability"]),
-                fraud_prediction=flagged,
-                decision="flag" if flagged else "pass",
-                threshold=threshold,
-                model_version=str(row["model_version"]),
-                reasons=_reasons(row["reasons"]) if reasons != "none" else None,
-                scored_at=aware(row["scored_at"]) or row["scored_at"],
-                latency_ms=row["latency_ms"],
-            )
-        )
-    return out

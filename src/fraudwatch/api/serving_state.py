@@ -1,0 +1,170 @@
+"""The API's in-memory copy of what scoring reads: recent staged transactions, profiles, labels.
+
+Loaded once (`load`), then kept current by `refresh`, which reads only what changed:
+
+- transactions stored since the latest `record_created_ts` held, and late commits behind it
+  (see `StagedFeed`);
+- labels with labeled_at since the latest held, less `LABEL_MARGIN` (chargebacks are released
+  with the time they were due, a little in the past);
+- profiles again when dim_account's row count changes, and every `PROFILES_EVERY_SECONDS`;
+- every `RECONCILE_EVERY_SECONDS`, whole counts of the window and of the labels: a difference
+  (a very late commit) reads everything again.
+
+`inputs_for(batch)` then returns, without reading anything, the `FeatureInputs` that
+`load_scoring_inputs(engine, batch)` would: the same history rows, merchant marks, profiles and
+(a superset of the used) labels. A transaction committed less than one refresh interval ago may
+be missing from that history: that is the staleness bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Final
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from fraudwatch.api import history_reads as reads
+from fraudwatch.api.lookups import LabelIndex, ProfileIndex
+from fraudwatch.api.staged_feed import StagedFeed
+from fraudwatch.api.window import TransactionWindow, empty_window
+from fraudwatch.features import LOOKBACK, FeatureInputs
+from fraudwatch.features.inputs import (
+    _history_from_window,
+    empty_labels,
+    empty_profiles,
+)
+from fraudwatch.warehouse import utc_now
+
+log = logging.getLogger(__name__)
+
+# History is held this much further back than LOOKBACK, so a transaction scored a little after
+# its own time (a retry, a queue) is still served from memory.
+SLACK: Final = timedelta(days=1)
+LABEL_MARGIN: Final = timedelta(seconds=60)
+PROFILES_EVERY_SECONDS: Final = 60.0
+RECONCILE_EVERY_SECONDS: Final = 30.0
+# Without a successful refresh for this long, requests are scored on the warehouse again.
+STALE_AFTER_SECONDS: Final = 10.0
+# Expired rows are dropped once they are this share of the window (a rebuild costs ~1 s/M rows).
+EXPIRED_SHARE: Final = 0.05
+
+
+class ServingState:
+    """Recent history, profiles and labels of one warehouse, for scoring without reads."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        stale_after: float = STALE_AFTER_SECONDS,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.stale_after = stale_after
+        self._feed: StagedFeed | None = None
+        self.profiles = ProfileIndex(empty_profiles())
+        self.labels = LabelIndex(empty_labels())
+        self.loaded = False
+        self.refreshed_at = 0.0  # time.monotonic() of the last complete load or refresh
+        self._label_mark: datetime | None = None
+        self._profiles_at = self._reconciled_at = 0.0
+        self._lock = threading.Lock()  # one load or refresh at a time
+
+    def load(self) -> None:
+        """Read the window (`LOOKBACK` + `SLACK` before now), every profile and every label."""
+        with self._lock:
+            started = time.perf_counter()
+            start = self.clock() - LOOKBACK - SLACK
+            self._feed = StagedFeed(self.engine, start)
+            self._load_profiles()
+            self._load_labels()
+            self.loaded = True
+            self.refreshed_at = self._reconciled_at = time.monotonic()
+            log.info(
+                "serving history: %d transactions, %d profiles, %d labels in %.2f s",
+                self._feed.window.height,
+                self.profiles.height,
+                len(self.labels),
+                time.perf_counter() - started,
+            )
+
+    def refresh(self) -> None:
+        """Bring the state up to date by reading only what changed (see the module's notes)."""
+        if not self.loaded:
+            self.load()
+            return
+        with self._lock:
+            assert self._feed is not None
+            self._feed.add_new()
+            self.labels.add(reads.read_labels(self.engine, self._label_since()))
+            now = time.monotonic()
+            if (
+                now - self._profiles_at > PROFILES_EVERY_SECONDS
+                or reads.count_accounts(self.engine) != self.profiles.height
+            ):
+                self._load_profiles()
+            self._drop_expired(self._feed)
+            agree = now - self._reconciled_at < RECONCILE_EVERY_SECONDS or self._counts_agree(
+                self._feed
+            )
+            if agree:
+                self.refreshed_at = time.monotonic()
+        if not agree:
+            log.warning("serving history: counts differ from the warehouse; reading it again")
+            self.load()
+
+    @property
+    def window(self) -> TransactionWindow:
+        """Return the transactions held (an empty window before `load`)."""
+        return empty_window(self.clock()) if self._feed is None else self._feed.window
+
+    def serves(self, first: datetime) -> bool:
+        """Return True if memory holds the history of a batch whose first time is `first`:
+        loaded, refreshed within `stale_after` seconds, and the window reaches back far enough."""
+        return (
+            self.loaded
+            and time.monotonic() - self.refreshed_at < self.stale_after
+            and first - LOOKBACK >= self.window.start
+        )
+
+    def inputs_for(self, batch: pl.DataFrame) -> FeatureInputs:
+        """Return `load_scoring_inputs(engine, batch)`'s inputs from memory (see `serves`)."""
+        times = batch["transaction_timestamp"]
+        first, last = times.min(), times.max()
+        assert isinstance(first, datetime) and isinstance(last, datetime)
+        profiles = self.profiles
+        accounts = profiles.customer_accounts(batch["account_number"].unique().to_list())
+        merchants = batch["merchant_name"].drop_nulls().unique().to_list()
+        nearby = self.window.rows_of(accounts, merchants, first - LOOKBACK, last)
+        history = _history_from_window(nearby, accounts, merchants)
+        ids = [*history["transaction_id"], *batch["transaction_id"]]
+        labels = self.labels.known_before(ids, last)
+        return FeatureInputs(batch, history, profiles.rows_of(accounts), labels)
+
+    # --- refresh steps --------------------------------------------------------------------
+
+    def _label_since(self) -> datetime | None:
+        latest = self.labels.latest()
+        return None if latest is None else latest - LABEL_MARGIN
+
+    def _load_profiles(self) -> None:
+        self.profiles = ProfileIndex(reads.read_profiles(self.engine))
+        self._profiles_at = time.monotonic()
+
+    def _load_labels(self) -> None:
+        self.labels = LabelIndex(reads.read_labels(self.engine))
+
+    def _drop_expired(self, feed: StagedFeed) -> None:
+        start = self.clock() - LOOKBACK - SLACK
+        if feed.window.expired(start) > EXPIRED_SHARE * max(feed.window.height, 1):
+            feed.drop_before(start)
+
+    def _counts_agree(self, feed: StagedFeed) -> bool:
+        self._reconciled_at = time.monotonic()
+        return feed.complete() and reads.count_labels(self.engine) == len(self.labels)
