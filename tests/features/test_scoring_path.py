@@ -17,7 +17,15 @@ from fraudwatch.features import (
 )
 from fraudwatch.features import inputs as inputs_module
 from fraudwatch.schemas import UNKNOWN
-from fraudwatch.warehouse import insert_transactions, tables
+from fraudwatch.scoring.quarantine import rejected_frame
+from fraudwatch.warehouse import (
+    SCORE_SCHEMA,
+    insert_rejected,
+    insert_scores,
+    insert_transactions,
+    tables,
+    unscored_transactions,
+)
 from tests.features.scenario import Scenario, assert_features_equal, make_scenario
 from tests.features.test_inputs import one_pass, store
 
@@ -114,3 +122,62 @@ def test_carried_history_equals_fresh_loads_and_sees_late_rows(
         assert history.full_reads == 2 and history.late_rows == 0
     else:
         assert history.full_reads == 1 and history.late_rows == late.height
+
+
+def test_oldest_unscored_batches_lend_their_rows_to_the_history(
+    engine: Engine, world: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches read as a scoring run reads them (the oldest unscored rows), with scored and
+    quarantined rows among them, give `load_scoring_inputs`'s features, while the carried
+    window takes the batch's rows from the batch instead of reading them again."""
+    monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 0)
+    store(engine, world)
+    encoders = fit_encoders(world.inputs())
+    rows = world.transactions.with_row_index("i")
+    insert_scores(engine, fake_scores(rows.filter(pl.col("i") % 5 == 2)))
+    insert_rejected(engine, rejected_frame(rows.filter(pl.col("i") == 77).drop("i"), REASONS))
+    history = ScoringHistory()
+    while (batch := unscored_transactions(engine, 25)).height:
+        carried = compute_features(history.load(engine, batch), encoders)
+        assert_features_equal(
+            carried, compute_features(load_scoring_inputs(engine, batch), encoders)
+        )
+        insert_scores(engine, fake_scores(batch))
+    assert history.full_reads == 1
+    assert history.batch_reuses == history.partial_reads + 1
+
+
+def test_a_batch_that_is_not_the_oldest_unscored_rows_is_not_trusted(
+    engine: Engine, world: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch with unscored staged rows missing inside its span cannot stand for the span:
+    the count check notices and the span is read whole, so the features stay exact."""
+    monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 0)
+    store(engine, world)
+    encoders = fit_encoders(world.inputs())
+    batch = world.transactions.slice(40, 30).with_row_index("i")
+    batch = batch.filter(pl.col("i") % 3 != 1).drop("i")
+    history = ScoringHistory()
+    carried = compute_features(history.load(engine, batch), encoders)
+    assert_features_equal(carried, one_pass(world, batch))
+    assert history.batch_reuses == 0
+
+
+REASONS = pl.Series(["a value could not be read"])
+
+
+def fake_scores(rows: pl.DataFrame) -> pl.DataFrame:
+    """Return a placeholder score per row, enough to take it out of the unscored set."""
+    n = rows.height
+    return pl.DataFrame(
+        {
+            "transaction_key": rows["transaction_id"],
+            "fraud_probability": [0.0] * n,
+            "fraud_prediction": [False] * n,
+            "model_version": ["test"] * n,
+            "scored_at": [datetime(2030, 1, 1)] * n,
+            "reasons": [None] * n,
+            "latency_ms": [0.0] * n,
+        },
+        schema=SCORE_SCHEMA,
+    )

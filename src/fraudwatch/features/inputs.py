@@ -18,7 +18,14 @@ from sqlalchemy.engine import Engine
 
 from fraudwatch.features.spec import LOOKBACK
 from fraudwatch.schemas import TRANSACTION_SCHEMA
-from fraudwatch.warehouse import read_arrow_frame, read_frame, tables, utc_now
+from fraudwatch.warehouse import (
+    quarantined_exists,
+    read_arrow_frame,
+    read_frame,
+    scored_exists,
+    tables,
+    utc_now,
+)
 
 PROFILE_SCHEMA: Final = pl.Schema(
     {
@@ -44,6 +51,8 @@ _MARK_SCHEMA: Final = pl.Schema(
         "transaction_timestamp": pl.Datetime("us"),
     }
 )
+Reader = Callable[[Engine, sa.Select[Any], pl.Schema], pl.DataFrame]
+Batch = pl.DataFrame | None
 # The account of merchant marks (see `_read_merchant_marks`): no real account number has a NUL.
 MERCHANT_MARK_ACCOUNT: Final = "\x00merchant-history"
 
@@ -107,14 +116,16 @@ def _time_range(start: datetime | None, end: datetime | None) -> list[sa.ColumnE
     return conditions
 
 
-def _read_transactions(engine: Engine, conditions: list[sa.ColumnElement[bool]]) -> pl.DataFrame:
+def _read_transactions(
+    engine: Engine, conditions: list[sa.ColumnElement[bool]], reader: Reader = read_arrow_frame
+) -> pl.DataFrame:
     staging = tables.transaction_staging
     statement = (
         sa.select(*_transaction_columns())
         .where(*conditions)
         .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
     )
-    return read_arrow_frame(engine, statement, TRANSACTION_SCHEMA)
+    return reader(engine, statement, TRANSACTION_SCHEMA)
 
 
 def load_training_inputs(
@@ -247,7 +258,7 @@ def _read_labels(
     engine: Engine,
     batch: pl.DataFrame,
     keys: list[sa.ColumnElement[bool]],
-    reader: Callable[[Engine, sa.Select[Any], pl.Schema], pl.DataFrame] = read_arrow_frame,
+    reader: Reader = read_arrow_frame,
 ) -> pl.DataFrame:
     """Return the labels known before the batch's last time of transactions in its window."""
     staging, labels = tables.transaction_staging, tables.fraud_labels
@@ -333,6 +344,7 @@ class ScoringHistory:
         self.full_reads = 0
         self.partial_reads = 0
         self.late_rows = 0
+        self.batch_reuses = 0  # spans completed from the batch's own rows (`_read_span`)
 
     def clear(self) -> None:
         """Forget the kept window (the next `load` reads it whole)."""
@@ -361,7 +373,7 @@ class ScoringHistory:
         first, last = _bounds(batch)
         small = batch.height < SMALL_READ_ROWS
         reader = read_frame if small else read_arrow_frame
-        window = self._window(engine, first - LOOKBACK, last, small=small)
+        window = self._window(engine, first - LOOKBACK, last, small=small, batch=batch)
         accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
         merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
         history = _history_from_window(window, accounts, merchants)
@@ -378,12 +390,30 @@ class ScoringHistory:
         )
         return FeatureInputs(batch, history, profiles, found_labels)
 
-    def _window(self, engine: Engine, start: datetime, end: datetime, small: bool) -> pl.DataFrame:
-        """Return every staged transaction with start <= timestamp < end, reading what is new."""
+    def _span(
+        self, engine: Engine, start: datetime, end: datetime, reader: Reader, batch: Batch
+    ) -> pl.DataFrame:
+        rows, reused = _read_span(engine, start, end, reader, batch)
+        self.batch_reuses += reused
+        return rows
+
+    def _window(
+        self,
+        engine: Engine,
+        start: datetime,
+        end: datetime,
+        small: bool,
+        batch: pl.DataFrame | None = None,
+    ) -> pl.DataFrame:
+        """Return every staged transaction with start <= timestamp < end, reading what is new.
+
+        A large `batch` (staged rows, as stored) lends its own rows to the window: see
+        `_read_span`.
+        """
         rows, lo, hi, read_at = self._rows, self._lo, self._hi, self._read_at
         ts = pl.col(_TIMESTAMP)
         reader = read_frame if small else read_arrow_frame
-        staging = tables.transaction_staging
+        lender = None if small else batch
         if rows is not None and lo is not None and hi is not None and lo <= start < hi:
             kept = rows.filter(ts >= start)
             stored = _count_between(engine, start, hi)
@@ -391,6 +421,7 @@ class ScoringHistory:
                 # Rows committed late into the kept range: they were stored after the last
                 # read, so look for them by record_created_ts (indexed) before rereading all.
                 # By record_created_ts alone, so its index is used; the time range in Polars.
+                staging = tables.transaction_staging
                 statement = sa.select(*_transaction_columns()).where(
                     staging.c.record_created_ts >= read_at - LATE_COMMIT_MARGIN
                 )
@@ -404,21 +435,48 @@ class ScoringHistory:
             if stored == kept.height:
                 self._read_at = utc_now()
                 if end > hi:
-                    statement = (
-                        sa.select(*_transaction_columns())
-                        .where(*_time_range(hi, end))
-                        .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
-                    )
-                    kept = pl.concat([kept, reader(engine, statement, TRANSACTION_SCHEMA)])
+                    kept = pl.concat([kept, self._span(engine, hi, end, reader, lender)])
                     hi = end
                 self._rows, self._lo, self._hi = kept, start, hi
                 self.partial_reads += 1
                 return kept.filter(ts < end) if end < hi else kept
         self._read_at = utc_now()
-        self._rows = _read_transactions(engine, _time_range(start, end))
+        self._rows = self._span(engine, start, end, reader, lender)
         self._lo, self._hi = start, end
         self.full_reads += 1
         return self._rows
+
+
+def _read_span(
+    engine: Engine, start: datetime, end: datetime, reader: Reader, batch: pl.DataFrame | None
+) -> tuple[pl.DataFrame, bool]:
+    """Return every staged transaction with start <= timestamp < end, sorted by time and id,
+    and whether the batch's rows were used (False: the span was read whole).
+
+    With a `batch` of staged rows (the oldest unscored ones, as a scoring run reads them), its
+    rows in the span are not read again: from the batch's first time on, only the rows the
+    batch cannot hold are read, those already scored or quarantined, one semi-join. An indexed
+    count then checks the span is complete (a row committed meanwhile, or a batch that is not
+    the oldest unscored rows); if it is not, the span is read whole. Large batches are read
+    once instead of twice.
+    """
+    ts = pl.col(_TIMESTAMP)
+    inside = None if batch is None else batch.filter((ts >= start) & (ts < end))
+    if inside is None or inside.height == 0:
+        return _read_transactions(engine, _time_range(start, end), reader), False
+    first = inside.get_column(_TIMESTAMP).min()
+    assert isinstance(first, datetime)
+    staging = tables.transaction_staging
+    handled = sa.or_(scored_exists(staging.c.transaction_id), quarantined_exists())
+    parts = [
+        _read_transactions(engine, _time_range(start, first), reader),
+        inside,
+        _read_transactions(engine, [*_time_range(first, end), handled], reader),
+    ]
+    span = pl.concat(parts).unique("transaction_id", keep="first", maintain_order=True)
+    if _count_between(engine, first, end) != span.filter(ts >= first).height:
+        return _read_transactions(engine, _time_range(start, end), reader), False
+    return span.sort(_TIMESTAMP, "transaction_id"), True
 
 
 def _history_from_window(

@@ -110,10 +110,10 @@ def unscored_transactions(
     return reader(engine, unscored_select(limit, since=since), TRANSACTION_SCHEMA)
 
 
-def unscored_select(limit: int, *, since: datetime | None = None) -> sa.Select[Any]:
-    """Return the select of `unscored_transactions` (both anti-joins, oldest first)."""
-    staging, scores, rejected = transaction_staging, ml_fraud_scores, rejected_transactions
-    quarantined = (
+def quarantined_exists() -> sa.Exists:
+    """Return "this staged transaction was quarantined by the scorer", correlated to staging."""
+    staging, rejected = transaction_staging, rejected_transactions
+    return (
         sa.select(rejected.c.transaction_id)
         .where(
             rejected.c.transaction_id == staging.c.transaction_id,
@@ -121,12 +121,27 @@ def unscored_select(limit: int, *, since: datetime | None = None) -> sa.Select[A
         )
         .exists()
     )
+
+
+def scored_exists(transaction_id: sa.ColumnElement[Any]) -> sa.Exists:
+    """Return "the transaction `transaction_id` has a score" as a correlated EXISTS."""
+    scores = ml_fraud_scores
+    return (
+        sa.select(scores.c.transaction_key)
+        .where(scores.c.transaction_key == transaction_id)
+        .exists()
+    )
+
+
+def unscored_select(limit: int, *, since: datetime | None = None) -> sa.Select[Any]:
+    """Return the select of `unscored_transactions` (both anti-joins, oldest first)."""
+    staging, scores = transaction_staging, ml_fraud_scores
     return (
         sa.select(*(staging.c[name] for name in TRANSACTION_SCHEMA.names()))
         .select_from(
             staging.outerjoin(scores, scores.c.transaction_key == staging.c.transaction_id)
         )
-        .where(scores.c.transaction_key.is_(None), ~quarantined)
+        .where(scores.c.transaction_key.is_(None), ~quarantined_exists())
         .where(*([] if since is None else [staging.c.transaction_timestamp >= since]))
         .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
         .limit(limit)
