@@ -95,7 +95,8 @@ def existing_transaction_ids(engine: Engine, ids: list[str]) -> set[str]:
 def unscored_transactions(
     engine: Engine, limit: int, *, since: datetime | None = None, small: bool = False
 ) -> pl.DataFrame:
-    """Return up to `limit` transactions that have no score yet, oldest first.
+    """Return up to `limit` transactions that have no score yet, oldest first (ties by id;
+    of the rows tied at the last time, the database picks which fit under `limit`).
 
     This is the anti-join (staging LEFT JOIN scores WHERE key IS NULL), not a watermark on
     ids: ids commit out of order, and a watermark would skip the late ones forever. Rows the
@@ -107,7 +108,8 @@ def unscored_transactions(
     from fraudwatch.warehouse.fastread import read_arrow_frame  # fastread imports this module
 
     reader = read_frame if small else read_arrow_frame
-    return reader(engine, unscored_select(limit, since=since), TRANSACTION_SCHEMA)
+    batch = reader(engine, unscored_select(limit, since=since), TRANSACTION_SCHEMA)
+    return batch.sort("transaction_timestamp", "transaction_id")
 
 
 def quarantined_exists() -> sa.Exists:
@@ -143,7 +145,9 @@ def unscored_select(limit: int, *, since: datetime | None = None) -> sa.Select[A
         )
         .where(scores.c.transaction_key.is_(None), ~quarantined_exists())
         .where(*([] if since is None else [staging.c.transaction_timestamp >= since]))
-        .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
+        # By time alone, which the timestamp index delivers; ties are put in id order after
+        # reading (adding the id here makes SQLite sort the whole result in a temporary B-tree).
+        .order_by(staging.c.transaction_timestamp)
         .limit(limit)
     )
 
