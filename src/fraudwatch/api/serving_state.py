@@ -33,11 +33,7 @@ from fraudwatch.api.lookups import LabelIndex, ProfileIndex
 from fraudwatch.api.staged_feed import StagedFeed
 from fraudwatch.api.window import TransactionWindow, empty_window
 from fraudwatch.features import LOOKBACK, FeatureInputs
-from fraudwatch.features.inputs import (
-    _history_from_window,
-    empty_labels,
-    empty_profiles,
-)
+from fraudwatch.features.inputs import empty_labels, empty_profiles
 from fraudwatch.warehouse import utc_now
 
 log = logging.getLogger(__name__)
@@ -72,6 +68,7 @@ class ServingState:
         self.labels = LabelIndex(empty_labels())
         self.loaded = False
         self.refreshed_at = 0.0  # time.monotonic() of the last complete load or refresh
+        self.served = 0  # batches whose inputs came from memory
         self._label_mark: datetime | None = None
         self._profiles_at = self._reconciled_at = 0.0
         self._lock = threading.Lock()  # one load or refresh at a time
@@ -135,17 +132,15 @@ class ServingState:
 
     def inputs_for(self, batch: pl.DataFrame) -> FeatureInputs:
         """Return `load_scoring_inputs(engine, batch)`'s inputs from memory (see `serves`)."""
-        times = batch["transaction_timestamp"]
-        first, last = times.min(), times.max()
-        assert isinstance(first, datetime) and isinstance(last, datetime)
+        times = batch["transaction_timestamp"].to_list()
+        first, last = min(times), max(times)
         profiles = self.profiles
-        accounts = profiles.customer_accounts(batch["account_number"].unique().to_list())
-        merchants = batch["merchant_name"].drop_nulls().unique().to_list()
-        nearby = self.window.rows_of(accounts, merchants, first - LOOKBACK, last)
-        history = _history_from_window(nearby, accounts, merchants)
-        ids = [*history["transaction_id"], *batch["transaction_id"]]
-        labels = self.labels.known_before(ids, last)
-        return FeatureInputs(batch, history, profiles.rows_of(accounts), labels)
+        accounts = profiles.customer_accounts(set(batch["account_number"].to_list()))
+        merchants = {m for m in batch["merchant_name"].to_list() if m is not None}
+        found = self.window.history(accounts, merchants, first - LOOKBACK, last)
+        labels = self.labels.known_before([*found.ids, *batch["transaction_id"].to_list()], last)
+        self.served += 1
+        return FeatureInputs(batch, found.history, profiles.rows_of(accounts), labels)
 
     # --- refresh steps --------------------------------------------------------------------
 
