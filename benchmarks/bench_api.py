@@ -4,7 +4,7 @@ Set-up (not timed): the simulator backfills 45 days of a bank (1,000 customers a
 about 75,000 transactions) into a scratch SQLite warehouse, `fraudwatch train` makes a champion,
 and `fraudwatch serve api` (uvicorn, one worker, access log off) is started in its own process
 on a free loopback port. Request bodies are the warehouse's most recent transactions, so every
-score reads a full 31-day history.
+score uses a full 31-day history (from the API's in-memory serving state, loaded at start-up).
 
 Client: Python's `http.client` on keep-alive connections (one per thread); it is far lighter
 than httpx, but it still runs on the same cores as the server, so on a two-core machine the
@@ -192,7 +192,8 @@ def run(scale: float) -> list[Result]:
             empty_p50, empty_p99 = _percentiles(_sequential(port, empty, n)[0])
             latencies, answers = _sequential(port, score, n)
             score_p50, score_p99 = _percentiles(latencies)
-            # score_batch's own time, as the server reports it in each verdict's latency_ms
+            # the scoring call's own time (inputs from memory, features, model), as the server
+            # reports it in each verdict's latency_ms
             inner_p50, inner_p99 = _percentiles([json.loads(a)["latency_ms"] for a in answers])
             empty_rps = _concurrent(port, empty, seconds)
             score_rps = _concurrent(port, score, seconds)
@@ -222,8 +223,8 @@ def run(scale: float) -> list[Result]:
             empty_p99,
             "empty endpoint p99",
         ),
-        Result("  of which score_batch (server latency_ms) p50", inner_p50, "ms"),
-        Result("  of which score_batch (server latency_ms) p99", inner_p99, "ms"),
+        Result("  of which scoring (server latency_ms) p50", inner_p50, "ms"),
+        Result("  of which scoring (server latency_ms) p99", inner_p99, "ms"),
         Result(
             f"API POST /v1/score concurrency {CONCURRENCY}",
             score_rps,
