@@ -309,6 +309,7 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
 # fixed cost (a scratch file on SQLite, a connection on PostgreSQL) outweighs it for small reads.
 SMALL_READ_ROWS: Final = 5_000
 _TIMESTAMP: Final = "transaction_timestamp"
+_TICK: Final = timedelta(microseconds=1)
 # Rows stamped (record_created_ts) this long before the last read are looked for again when
 # the kept window's count is short: clocks of loaders and scorer may differ a little.
 LATE_COMMIT_MARGIN: Final = timedelta(seconds=10)
@@ -373,7 +374,10 @@ class ScoringHistory:
         first, last = _bounds(batch)
         small = batch.height < SMALL_READ_ROWS
         reader = read_frame if small else read_arrow_frame
-        window = self._window(engine, first - LOOKBACK, last, small=small, batch=batch)
+        # Kept through the batch's last time, inclusive: its rows there are then part of the
+        # window, and the next batch's span (after it) never needs them, scored yet or not.
+        window = self._window(engine, first - LOOKBACK, last + _TICK, small=small, batch=batch)
+        window = window.filter(pl.col(_TIMESTAMP) < last)
         accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
         merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
         history = _history_from_window(window, accounts, merchants)

@@ -4,8 +4,12 @@ Exactly once comes from two warehouse guarantees, not from coordination between 
 anti-join returns only transactions without a score, and `insert_scores` keeps the first score
 of a key and skips the rest. Two scorers may compute the same batch; only the first write lands,
 and each run counts only the rows it actually added. A scorer killed mid-run loses at most the
-batch in hand (unwritten, so still unscored) and leaves its run 'running'; the next scorer marks
-that run 'abandoned' (liveness.py).
+batch in hand and the one being written (uncommitted, so still unscored) and leaves its run
+'running'; the next scorer marks that run 'abandoned' (liveness.py).
+
+A large batch is written in the background while the next one is read and scored (writer.py);
+a full batch ends before its last timestamp, so the rows being written are exactly those up to
+a time the next read starts after.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from fraudwatch.model import LoadedModel, ModelArtifactError, load_champion
 from fraudwatch.scoring.batch import score_batch
 from fraudwatch.scoring.liveness import abandon_dead_runs, process_identity
 from fraudwatch.scoring.quarantine import quarantine
+from fraudwatch.scoring.writer import ScoreWriter
 from fraudwatch.warehouse import (
     finish_run,
     insert_rejected,
@@ -43,8 +48,10 @@ DEFAULT_BATCH_SIZE: Final = 50_000
 # Batches are read from the last batch's first time minus this (ids and times commit out of
 # order); older late rows are found by the full sweep.
 SAFETY_MARGIN: Final = timedelta(minutes=2)
-# Fewer rows than this in the last batch: read the next one with `read_frame`.
+# Fewer rows than this in the last batch: read the next one with `read_frame`. A batch of at
+# least this many good rows is written in the background (smaller ones at once, for freshness).
 SMALL_READ_ROWS: Final = 5_000
+_TICK: Final = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class ScoringRun:
         self.n_scored = self.n_rejected = self.n_batches = 0
         self.started = time.perf_counter()
         self.history = ScoringHistory()
+        self.writer = ScoreWriter(engine)
         self.sweep_seconds = sweep_seconds
         self._since: datetime | None = None
         self._swept = time.monotonic()
@@ -121,25 +129,33 @@ class ScoringRun:
         # after a short batch (the bounded read would almost surely be empty).
         sweep_next = self.sweep_seconds <= 0 and self.last_batch_rows < self.batch_size
         if self._since is not None and not sweep_next:
+            since = self._since
+            if self.writer.last_time is not None:  # past the rows being written
+                since = max(since, self.writer.last_time + _TICK)
             batch = unscored_transactions(
-                self.engine, self.batch_size, since=self._since, small=small
+                self.engine, self.batch_size + 1, since=since, small=small
             )
             if batch.height or time.monotonic() - self._swept < self.sweep_seconds:
                 return self._advance(batch)
+        self.n_scored += self.writer.settle()  # a sweep would return the rows being written
         self._swept = time.monotonic()
-        return self._advance(unscored_transactions(self.engine, self.batch_size, small=small))
+        return self._advance(unscored_transactions(self.engine, self.batch_size + 1, small=small))
 
     def _advance(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Take the batch from a read of one row more than `batch_size` (see `_whole_times`)."""
+        self.last_batch_rows = min(batch.height, self.batch_size)
+        if batch.height > self.batch_size:
+            batch = _whole_times(batch, self.batch_size)
         first = batch["transaction_timestamp"].min() if batch.height else None
         if isinstance(first, datetime):
             self._since = first - SAFETY_MARGIN
-        self.last_batch_rows = batch.height
         return batch
 
     def score_next(self) -> bool:
         """Score the oldest unscored batch; return False when there was nothing to score."""
         batch = self._unscored()
         if batch.height == 0:
+            self.n_scored += self.writer.settle()
             return False
         good, rejected = quarantine(batch)
         if rejected.height:
@@ -147,7 +163,12 @@ class ScoringRun:
             log.warning("quarantined %d staged transactions", rejected.height)
         if good.height:
             scores = score_batch(self.engine, self.model, good, history=self.history)
-            self.n_scored += insert_scores(self.engine, scores)
+            last = good["transaction_timestamp"].max()
+            if good.height >= SMALL_READ_ROWS and isinstance(last, datetime):
+                self.n_scored += self.writer.submit(scores, last)
+            else:
+                self.n_scored += self.writer.settle()
+                self.n_scored += insert_scores(self.engine, scores)
         self.n_batches += 1
         self._heartbeat()
         return True
@@ -161,7 +182,16 @@ class ScoringRun:
             done += 1
 
     def finish(self, status: str, error: str | None = None) -> RunResult:
-        """Record the run's end in scoring_runs and return its result."""
+        """Wait for the write in flight, record the run's end in scoring_runs and return its
+        result (a failed write fails the run)."""
+        try:
+            self.n_scored += self.writer.settle()
+        except Exception as failure:
+            log.exception("scoring run %s: writing scores failed", self.run_id)
+            if status == SUCCEEDED:
+                status, error = FAILED, describe(failure)
+        finally:
+            self.writer.close()
         finish_run(self.engine, self.run_id, status, self.n_scored, self.n_rejected, error)
         return RunResult(
             run_id=self.run_id,
@@ -174,6 +204,19 @@ class ScoringRun:
             seconds=time.perf_counter() - self.started,
             error=error,
         )
+
+
+def _whole_times(rows: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Return the first `n` of `rows` (sorted by time), less those sharing a time with row n
+    (the first row left out), unless that is all of them: a batch then ends on a whole
+    timestamp, and the next read can start after it."""
+    times = rows.get_column("transaction_timestamp")
+    split = times[n]
+    if split is None or times[n - 1] != split:
+        return rows.head(n)
+    ts = pl.col("transaction_timestamp")
+    earlier = rows.head(n).filter((ts < split) | ts.is_null())
+    return earlier if earlier.height else rows.head(n)
 
 
 def failed_to_start(engine: Engine, trigger: str, error: BaseException) -> RunResult:
