@@ -29,6 +29,7 @@ from fraudwatch.features import Encoders, compute_features, load_training_inputs
 from fraudwatch.model import load_champion
 from fraudwatch.model.predict import feature_matrix
 from fraudwatch.scoring import run_scoring
+from fraudwatch.scoring.run import DEFAULT_BATCH_SIZE
 from fraudwatch.scoring.loop import Stopper, run_continuous
 from fraudwatch.warehouse import (
     create_warehouse_engine,
@@ -133,7 +134,7 @@ def _backend(
     install_model(url, entry)
     baseline = predict_only(url, model_dir)
     out = []
-    for label, batch_size in (("default batch 50,000", 50_000), ("one batch", 2_000_000)):
+    for label, batch_size in (("default batch 500,000", DEFAULT_BATCH_SIZE), ("one batch", 2_000_000)):
         n, seconds = end_to_end(url, model_dir, batch_size)
         out.append(
             Result(

@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from fraudwatch.api.window import TransactionWindow
 from fraudwatch.features import LOOKBACK
-from fraudwatch.features.inputs import _history_from_window
+from fraudwatch.features.inputs import history_from_window
 from tests.features.scenario import START, make_scenario
 
 
@@ -29,12 +29,12 @@ def _expected(
     rows: pl.DataFrame, accounts: list[str], merchants: list[str], end: datetime
 ) -> pl.DataFrame:
     inside = rows.filter(pl.col("transaction_timestamp").is_between(end - LOOKBACK, end, "left"))
-    return _history_from_window(inside.drop("record_created_ts"), accounts, merchants)
+    return history_from_window(inside.drop("record_created_ts"), accounts, merchants)
 
 
 def test_history_equals_the_scoring_paths(rows: pl.DataFrame) -> None:
     """For any accounts, merchants and time range, the gathered history is the frame
-    `_history_from_window` builds from the same rows: same rows, columns, marks and order."""
+    `history_from_window` builds from the same rows: same rows, columns, marks and order."""
     window = TransactionWindow(rows.head(200), START)
     window.add(rows.tail(100))  # a delta appended later is indexed like the first load
     names = rows["account_number"].unique().sort().to_list()

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from fraudwatch.features.inputs import (
     FEATURE_LABEL_SCHEMA,
     PROFILE_SCHEMA,
-    _label_select,
-    _profile_select,
-    _transaction_columns,
+    label_select,
+    profile_select,
+    transaction_columns,
 )
 from fraudwatch.schemas import TRANSACTION_SCHEMA
 from fraudwatch.warehouse import read_arrow_frame, read_frame, tables
@@ -31,7 +31,7 @@ _staging = tables.transaction_staging
 
 
 def _staged_select() -> sa.Select[Any]:
-    return sa.select(*_transaction_columns(), _staging.c.record_created_ts)
+    return sa.select(*transaction_columns(), _staging.c.record_created_ts)
 
 
 def _count(engine: Engine, statement: sa.Select[Any]) -> int:
@@ -68,7 +68,7 @@ def count_staged_since(engine: Engine, since: datetime) -> int:
 
 def read_profiles(engine: Engine) -> pl.DataFrame:
     """Return every account's profile (`PROFILE_SCHEMA`), as the scoring path joins them."""
-    return read_arrow_frame(engine, _profile_select(), PROFILE_SCHEMA)
+    return read_arrow_frame(engine, profile_select(), PROFILE_SCHEMA)
 
 
 def count_accounts(engine: Engine) -> int:
@@ -79,7 +79,7 @@ def count_accounts(engine: Engine) -> int:
 def read_labels(engine: Engine, since: datetime | None = None) -> pl.DataFrame:
     """Return the labels with labeled_at >= `since` (all of them without), as features read
     them (`FEATURE_LABEL_SCHEMA`)."""
-    statement = _label_select()
+    statement = label_select()
     if since is None:
         return read_arrow_frame(engine, statement, FEATURE_LABEL_SCHEMA)
     statement = statement.where(tables.fraud_labels.c.labeled_at >= since)

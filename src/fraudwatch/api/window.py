@@ -1,7 +1,7 @@
 """The staged transactions since a start time, held in memory and indexed for scoring.
 
 A row's history form is fixed when it arrives: whole (an account's own row) and, when it names
-a merchant, its merchant mark (the form `features.inputs._history_from_window` gives the rows of
+a merchant, its merchant mark (the form `features.inputs.history_from_window` gives the rows of
 other accounts). Both forms are appended to one frame and never change, so a scoring batch's
 history is one gather of the rows its accounts and merchants point to, ordered by a rank kept
 for the (timestamp, id) order: no filter over the window, no concat, no sort per request.
@@ -21,7 +21,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from fraudwatch.api.history_reads import STAGED_SCHEMA
-from fraudwatch.features.inputs import _history_from_window
+from fraudwatch.features.inputs import history_from_window
 from fraudwatch.schemas import TRANSACTION_SCHEMA
 
 Positions = dict[str, list[int]]
@@ -111,7 +111,7 @@ class TransactionWindow:
     def history(
         self, accounts: Iterable[str], merchants: Iterable[str], start: datetime, end: datetime
     ) -> WindowRows:
-        """Return `_history_from_window(rows, accounts, merchants)` for the held rows with
+        """Return `history_from_window(rows, accounts, merchants)` for the held rows with
         start <= timestamp < end: whole rows of `accounts`, marks of the other rows of
         `merchants`, in (timestamp, id) order."""
         whole: set[int] = set()
@@ -161,7 +161,7 @@ class TransactionWindow:
         whole = fresh.select(_ROW_COLUMNS)
         merchants = fresh["merchant_name"].drop_nulls().unique().to_list()
         # With no account of its own, every row naming a merchant comes back as its mark.
-        marks = _history_from_window(whole, [], merchants)
+        marks = history_from_window(whole, [], merchants)
         where = {key: i for i, key in enumerate(fresh["transaction_id"].to_list())}
         mark = np.full(fresh.height, _NO_MARK, dtype=np.int64)
         mark_of = [where[key] for key in marks["transaction_id"].to_list()]

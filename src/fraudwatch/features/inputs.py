@@ -84,12 +84,14 @@ def empty_labels() -> pl.DataFrame:
     return pl.DataFrame(schema=FEATURE_LABEL_SCHEMA)
 
 
-def _transaction_columns() -> list[sa.ColumnElement[Any]]:
+def transaction_columns() -> list[sa.ColumnElement[Any]]:
+    """Return transaction_staging's columns of `TRANSACTION_SCHEMA`, in its order."""
     staging = tables.transaction_staging
     return [staging.c[name] for name in TRANSACTION_SCHEMA.names()]
 
 
-def _profile_select() -> sa.Select[Any]:
+def profile_select() -> sa.Select[Any]:
+    """Return the select of every account's profile (`PROFILE_SCHEMA`, nulls without one)."""
     account, customer = tables.dim_account, tables.dim_customer
     return sa.select(
         account.c.account_number,
@@ -101,7 +103,8 @@ def _profile_select() -> sa.Select[Any]:
     ).select_from(account.outerjoin(customer, customer.c.customer_key == account.c.customer_key))
 
 
-def _label_select() -> sa.Select[Any]:
+def label_select() -> sa.Select[Any]:
+    """Return the select of every label (`FEATURE_LABEL_SCHEMA`)."""
     labels = tables.fraud_labels
     return sa.select(labels.c.transaction_id, labels.c.is_fraud, labels.c.labeled_at)
 
@@ -121,7 +124,7 @@ def _read_transactions(
 ) -> pl.DataFrame:
     staging = tables.transaction_staging
     statement = (
-        sa.select(*_transaction_columns())
+        sa.select(*transaction_columns())
         .where(*conditions)
         .order_by(staging.c.transaction_timestamp, staging.c.transaction_id)
     )
@@ -141,8 +144,8 @@ def load_training_inputs(
         history = pl.DataFrame(schema=TRANSACTION_SCHEMA)
     else:
         history = _read_transactions(engine, _time_range(start - LOOKBACK, start))
-    profiles = read_frame(engine, _profile_select(), PROFILE_SCHEMA)
-    labels = read_frame(engine, _label_select(), FEATURE_LABEL_SCHEMA)
+    profiles = read_frame(engine, profile_select(), PROFILE_SCHEMA)
+    labels = read_frame(engine, label_select(), FEATURE_LABEL_SCHEMA)
     return FeatureInputs(transactions, history, profiles, labels)
 
 
@@ -267,7 +270,7 @@ def _read_labels(
     frames = []
     for key in keys:
         statement = (
-            _label_select()
+            label_select()
             .select_from(labels.join(staging, staging.c.transaction_id == labels.c.transaction_id))
             .where(*window, key, labels.c.labeled_at < last)
         )
@@ -298,7 +301,7 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
     account = tables.dim_account.c.account_number
     profiles = pl.concat(
         [
-            read_arrow_frame(engine, _profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
+            read_arrow_frame(engine, profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
             for chunk in _chunks(accounts)
         ]
     )
@@ -380,7 +383,7 @@ class ScoringHistory:
         window = window.filter(pl.col(_TIMESTAMP) < last)
         accounts = _customer_accounts(engine, batch["account_number"].unique().sort().to_list())
         merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
-        history = _history_from_window(window, accounts, merchants)
+        history = history_from_window(window, accounts, merchants)
         # Every label of the window's transactions known before the batch's last time: a
         # superset of `load_scoring_inputs`'s (the pipeline uses only the labels of its rows),
         # in one statement rather than one per chunk of accounts and merchants.
@@ -388,7 +391,7 @@ class ScoringHistory:
         account = tables.dim_account.c.account_number
         profiles = pl.concat(
             [
-                reader(engine, _profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
+                reader(engine, profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
                 for chunk in _chunks(accounts)
             ]
         )
@@ -426,7 +429,7 @@ class ScoringHistory:
                 # read, so look for them by record_created_ts (indexed) before rereading all.
                 # By record_created_ts alone, so its index is used; the time range in Polars.
                 staging = tables.transaction_staging
-                statement = sa.select(*_transaction_columns()).where(
+                statement = sa.select(*transaction_columns()).where(
                     staging.c.record_created_ts >= read_at - LATE_COMMIT_MARGIN
                 )
                 late = (
@@ -483,7 +486,7 @@ def _read_span(
     return span.sort(_TIMESTAMP, "transaction_id"), True
 
 
-def _history_from_window(
+def history_from_window(
     window: pl.DataFrame, accounts: list[str], merchants: list[str]
 ) -> pl.DataFrame:
     """Return `_read_history`'s frame from the window's rows, without reading anything.

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
-DEFAULT_BATCH_SIZE: Final = 50_000
+DEFAULT_BATCH_SIZE: Final = 500_000
 # Batches are read from the last batch's first time minus this (ids and times commit out of
 # order); older late rows are found by the full sweep.
 SAFETY_MARGIN: Final = timedelta(minutes=2)
