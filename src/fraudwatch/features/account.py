@@ -11,42 +11,41 @@ from fraudwatch.features.amounts import (
     CentredSums,
     centred_amounts,
     mean_std_z,
-    micros,
     window_sums,
 )
 from fraudwatch.features.label_events import FraudEvents, known_in_window
-from fraudwatch.features.rows import Rows
-from fraudwatch.features.spec import ANOMALY_Z, DAY, FEATURES_BY_NAME, MONTH
+from fraudwatch.features.rows import Columns, Rows
+from fraudwatch.features.spec import ANOMALY_Z, DAY, FEATURES_BY_NAME, MONTH, micros
 from fraudwatch.features.windows import Timeline
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-Array = F64 | I64
 
 
 def _excluding_known_frauds(rows: Rows, accounts: Timeline, events: FraudEvents) -> tuple[F64, F64]:
     """Return (account z-score without known frauds, account known frauds) in the sorted order."""
-    centred, _ = centred_amounts(accounts, rows.amounts)
+    centred, reference = centred_amounts(accounts, rows.amounts)
     sums = window_sums(accounts, centred, MONTH)
-    centred_rows = np.asarray(accounts.unsort(centred), dtype=np.float64)
-    fraud_centred = centred_rows[events.rows]
+    fraud_account = rows.account[events.rows]
+    fraud_centred = rows.amounts[events.rows] - reference[accounts.first_of_key(fraud_account)]
     weights = [np.ones(events.size), fraud_centred, fraud_centred * fraud_centred]
     count, total, squares = known_in_window(
-        accounts, rows.account[events.rows], events.tx_time, events.known_at, micros(MONTH), weights
+        accounts, fraud_account, events.tx_time, events.known_at, micros(MONTH), weights
     )
+    known = np.rint(count)
     honest = CentredSums(
-        count=sums.count - np.rint(count),
+        count=sums.count - known,
         total=sums.total - total,
         squares=sums.squares - squares,
         own=sums.own,
     )
     _, _, z = mean_std_z(honest)
-    return z, np.rint(count)
+    return z, known
 
 
 def account_features(
     rows: Rows, accounts: Timeline, events: FraudEvents, customer_z: F64
-) -> dict[str, Array]:
+) -> Columns:
     """Return the account's known frauds and z-score without them (30d), its anomalous share
     (24h) and the seconds since its previous transaction (capped at 30 days, the fill).
 
@@ -57,19 +56,21 @@ def account_features(
       z-score had |z| > 3 (none: 0).
     """
     z, known = _excluding_known_frauds(rows, accounts, events)
-    anomalous = (np.abs(np.asarray(accounts.sort(customer_z))) > ANOMALY_Z).astype(np.float64)
-    lo = accounts.since(micros(DAY))
-    count = accounts.before - lo
-    flagged = accounts.range_sum(anomalous, accounts.prefix(anomalous), lo, accounts.before)
+    anomalous = (np.abs(accounts.sort(customer_z)) > ANOMALY_Z).astype(np.float64)
+    day = micros(DAY)
+    count = accounts.before - accounts.since(day)
+    share = accounts.window_sum(anomalous, accounts.prefix(anomalous), day)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(count > 0, flagged / count, 0.0)
+        share /= count
+    share[count == 0] = 0.0
     has_previous = accounts.before > accounts.starts
-    previous = accounts.times[np.maximum(accounts.before - 1, 0)]
-    gap = np.where(has_previous, accounts.times - previous, micros(MONTH)) / 1e6
+    elapsed = accounts.times - accounts.times[accounts.last_before]
+    gap = np.where(has_previous, elapsed, micros(MONTH)) / 1e6
     cap = FEATURES_BY_NAME["seconds_since_prev_tx"].fill
+    np.minimum(gap, cap, out=gap)
     return {
-        "account_known_frauds_30d": accounts.unsort(known.astype(np.int64)),
+        "account_known_frauds_30d": accounts.unsort(known.astype(np.int32)),
         "account_zscore_excl_fraud_30d": accounts.unsort(z),
         "account_anomalous_share_24h": accounts.unsort(share),
-        "seconds_since_prev_tx": accounts.unsort(np.minimum(gap, cap)),
+        "seconds_since_prev_tx": accounts.unsort(gap),
     }

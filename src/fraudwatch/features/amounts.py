@@ -9,25 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from fraudwatch.features.rows import Rows
-from fraudwatch.features.spec import DAY, HOUR, MONTH, STD_FLOOR
+from fraudwatch.features.rows import Columns, Rows
+from fraudwatch.features.spec import DAY, HOUR, MONTH, STD_FLOOR, micros
 from fraudwatch.features.windows import Timeline
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-Array = F64 | I64
-
-_US: Final = timedelta(microseconds=1)
-
-
-def micros(width: timedelta) -> int:
-    """Return `width` in whole microseconds."""
-    return width // _US
+I32 = NDArray[np.int32]
 
 
 @dataclass(frozen=True)
@@ -43,19 +35,21 @@ class CentredSums:
 
 def centred_amounts(timeline: Timeline, amounts: F64) -> tuple[F64, F64]:
     """Return (amount - key's first amount, key's first amount) in the timeline's sorted order."""
-    ordered = np.asarray(timeline.sort(amounts), dtype=np.float64)
+    ordered = timeline.sort(amounts)
     reference = ordered[timeline.starts]
-    return ordered - reference, reference
+    ordered -= reference
+    return ordered, reference
 
 
 def window_sums(timeline: Timeline, centred: F64, width: timedelta) -> CentredSums:
     """Return the `CentredSums` of every sorted row over its key's rows in [t - width, t)."""
-    lo, hi = timeline.since(micros(width)), timeline.before
+    span = micros(width)
+    count = timeline.before - timeline.since(span)
     squares = centred * centred
     return CentredSums(
-        count=(hi - lo).astype(np.float64),
-        total=timeline.range_sum(centred, timeline.prefix(centred), lo, hi),
-        squares=timeline.range_sum(squares, timeline.prefix(squares), lo, hi),
+        count=count.astype(np.float64),
+        total=timeline.window_sum(centred, timeline.prefix(centred), span),
+        squares=timeline.window_sum(squares, timeline.prefix(squares), span),
         own=centred,
     )
 
@@ -67,30 +61,40 @@ def mean_std_z(sums: CentredSums) -> tuple[F64, F64, F64]:
     so callers add the reference only where count > 0). z = (amount - mean) / max(std, 1.0).
     """
     count = sums.count
+    several = count > 1
+    # In place where possible: on a million rows each fresh array costs as much as the math.
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(count > 0, sums.total / count, 0.0)
-        deviation = np.maximum(sums.squares - sums.total * mean, 0.0)
-        variance = np.where(count > 1, deviation / (count - 1), 0.0)
-    std = np.sqrt(variance)
-    z = np.where(count > 1, (sums.own - mean) / np.maximum(std, STD_FLOOR), 0.0)
+        mean = sums.total / count
+        mean[~(count > 0)] = 0.0
+        deviation = sums.total * mean
+        np.subtract(sums.squares, deviation, out=deviation)
+        np.maximum(deviation, 0.0, out=deviation)
+        std = count - 1
+        np.divide(deviation, std, out=std)
+    std[~several] = 0.0
+    np.sqrt(std, out=std)
+    z = sums.own - mean
+    z /= np.maximum(std, STD_FLOOR)
+    z[~several] = 0.0
     return mean, std, z
 
 
-def velocity_features(rows: Rows, accounts: Timeline) -> dict[str, Array]:
+def velocity_features(rows: Rows, accounts: Timeline) -> Columns:
     """Return the account's transaction count and amount sum in [t-1h, t) and [t-24h, t)."""
-    amounts = np.asarray(accounts.sort(rows.amounts), dtype=np.float64)
+    amounts = accounts.sort(rows.amounts)
     prefix = accounts.prefix(amounts)
-    out: dict[str, Array] = {}
+    out: Columns = {}
     for label, width in (("1h", HOUR), ("24h", DAY)):
-        lo = accounts.since(micros(width))
-        out[f"account_tx_count_{label}"] = accounts.unsort(accounts.before - lo)
-        sums = accounts.range_sum(amounts, prefix, lo, accounts.before)
+        count = accounts.before - accounts.since(micros(width))
+        out[f"account_tx_count_{label}"] = accounts.unsort(count.astype(np.int32))
+        sums = accounts.window_sum(amounts, prefix, micros(width))
         out[f"account_amount_{label}"] = accounts.unsort(sums)
     return out
 
 
-def customer_features(rows: Rows, customers: Timeline) -> dict[str, Array]:
-    """Return count, mean, std and z-score of the customer's amounts in [t-30d, t).
+def customer_features(rows: Rows, customers: Timeline) -> tuple[Columns, F64]:
+    """Return count, mean, std and z-score of the customer's amounts in [t-30d, t), and the
+    z-score of every row (not only the wanted ones: the account's anomalous share reads them).
 
     The customer is the account's dim_account.customer_key, or the account itself without one;
     the z-score uses the std floor and is 0 with fewer than 2 earlier transactions.
@@ -98,11 +102,13 @@ def customer_features(rows: Rows, customers: Timeline) -> dict[str, Array]:
     centred, reference = centred_amounts(customers, rows.amounts)
     sums = window_sums(customers, centred, MONTH)
     mean, std, z = mean_std_z(sums)
-    return {
-        "customer_tx_count_30d": customers.unsort(sums.count.astype(np.int64)),
-        "customer_amount_mean_30d": customers.unsort(
-            np.where(sums.count > 0, reference + mean, 0.0)
-        ),
+    mean += reference
+    mean[~(sums.count > 0)] = 0.0
+    every_z = customers.unsort(z, all_rows=True)
+    columns: Columns = {
+        "customer_tx_count_30d": customers.unsort(sums.count.astype(np.int32)),
+        "customer_amount_mean_30d": customers.unsort(mean),
         "customer_amount_std_30d": customers.unsort(std),
-        "customer_amount_zscore_30d": customers.unsort(z),
+        "customer_amount_zscore_30d": every_z[: customers.outputs],
     }
+    return columns, every_z

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import polars as pl
+
+from fraudwatch.features.rows import Columns, Rows
 
 if TYPE_CHECKING:
     from fraudwatch.features.inputs import FeatureInputs
@@ -67,15 +70,16 @@ def fit_encoders(inputs: FeatureInputs) -> Encoders:
     )
 
 
-def encode(data: pl.DataFrame, encoders: Encoders) -> dict[str, pl.Series]:
-    """Return channel_code and transaction_type_code for every row of `data`.
+def encode(rows: Rows, encoders: Encoders) -> Columns:
+    """Return channel_code and transaction_type_code for every wanted row of `rows`.
 
     Known categories get 1..k; unseen categories and nulls get `UNSEEN_CODE`.
     """
-    out: dict[str, pl.Series] = {}
+    out: Columns = {}
     for feature, column in _ENCODED.items():
-        categories = pl.Enum(encoders.vocabulary(column))
-        # Values outside the vocabulary become null under a non-strict cast, then the unseen code.
-        codes = data.get_column(column).cast(categories, strict=False).to_physical()
-        out[feature] = (codes.cast(pl.Int32) + 1).fill_null(UNSEEN_CODE).alias(feature)
+        codes, categories = rows.codes(column)
+        position = {name: code for code, name in enumerate(encoders.vocabulary(column), 1)}
+        # One entry per distinct value, then the null code; each row looks its value up.
+        lookup = [position.get(name, UNSEEN_CODE) for name in categories.to_list()]
+        out[feature] = np.array([*lookup, UNSEEN_CODE], dtype=np.int32)[codes[: rows.targets]]
     return out

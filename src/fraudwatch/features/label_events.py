@@ -82,17 +82,23 @@ def known_in_window(
     )
 
 
-def latest_known(
-    event_keys: I64, tx_time: I64, known_at: I64, query_keys: I64, query_times: I64
-) -> I64:
-    """Per query (key, t): the latest tx_time among the key's events known before t, or the
-    smallest int64 when there is none."""
-    none = np.full(len(query_keys), np.iinfo(np.int64).min, dtype=np.int64)
-    if len(event_keys) == 0:
+def latest_known(timeline: Timeline, event_keys: I64, tx_time: I64, known_at: I64) -> I64:
+    """Per sorted row (key, t) of `timeline`: the latest tx_time among the key's events known
+    before t, or the smallest int64 when there is none.
+
+    An event is known from the first row of its key after known_at on, so it is placed there and
+    a running max per key carries it to every later row of the key.
+    """
+    none = np.full(timeline.size, np.iinfo(np.int64).min, dtype=np.int64)
+    if len(event_keys) == 0 or timeline.size == 0:
         return none
-    timeline = Timeline(event_keys, known_at)
-    latest = timeline.running_max(np.asarray(timeline.sort(tx_time), dtype=np.int64))
-    start = timeline.key_start(query_keys)
-    end = timeline.positions(query_keys, query_times)
-    found = end > start
-    return np.where(found, latest[np.maximum(end - 1, 0)], none)
+    known_from = timeline.positions(event_keys, known_at + 1)
+    # An event known after its key's last row would land on the next key's first row: drop it.
+    inside = known_from < timeline.size
+    inside[inside] = timeline.keys[known_from[inside]] == event_keys[inside]
+    # Times relative to the earliest event, -1 for none, keep the running max's offsets small.
+    base = int(tx_time.min())
+    placed = np.full(timeline.size, -1, dtype=np.int64)
+    np.maximum.at(placed, known_from[inside], tx_time[inside] - base)
+    latest = timeline.running_max(placed)
+    return np.where(latest >= 0, latest + base, none)

@@ -6,23 +6,22 @@ and its labeled_at is before t. Rows without a merchant get the fill values.
 
 from __future__ import annotations
 
-from typing import Final, cast
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from fraudwatch.features.amounts import micros
 from fraudwatch.features.label_events import FraudEvents, known_in_window, latest_known
-from fraudwatch.features.rows import Rows
-from fraudwatch.features.spec import DAY, FEATURES_BY_NAME, MONTH, WEEK
+from fraudwatch.features.rows import Columns, Rows
+from fraudwatch.features.spec import DAY, FEATURES, FEATURES_BY_NAME, MONTH, WEEK, micros
 from fraudwatch.features.windows import Timeline
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-Array = F64 | I64
 
 _US_PER_DAY: Final = micros(DAY)
+_NAMES: Final = tuple(f.name for f in FEATURES if f.source == "merchant")
 
 
 def _fraud_days(merchants: Timeline, merchant: I64, tx_time: I64, known_at: I64) -> F64:
@@ -42,45 +41,55 @@ def _fraud_days(merchants: Timeline, merchant: I64, tx_time: I64, known_at: I64)
     )[0]
 
 
-def merchant_features(rows: Rows, events: FraudEvents) -> dict[str, Array]:
+def merchant_features(rows: Rows, events: FraudEvents) -> Columns:
     """Return known-fraud counts and rates (7d, 30d), days since the last known fraud (capped at
     30, the fill) and distinct fraud dates in 30 days, per row, from labels known before t.
 
     rate = known frauds / the merchant's transactions in the same window (0 when none).
     """
-    merchants = Timeline(rows.merchant, rows.times)
-    # Every query runs in the merchant timeline's order: sorted queries search fast.
-    keys, times = merchants.keys, merchants.times
     with_merchant = rows.has_merchant[events.rows]
+    if not with_merchant.any():
+        # No known fraud at any merchant: every row takes every fill, no timeline needed.
+        return {name: np.full(rows.targets, FEATURES_BY_NAME[name].fill) for name in _NAMES}
+    merchants = rows.timeline(rows.merchant)
     event_keys = rows.merchant[events.rows][with_merchant]
     tx_time = events.tx_time[with_merchant]
     known_at = events.known_at[with_merchant]
     ones = np.ones(len(event_keys))
-    out: dict[str, Array] = {}
+    out: Columns = {}
     for label, width in (("7d", WEEK), ("30d", MONTH)):
         count = merchants.before - merchants.since(micros(width))
-        frauds = known_in_window(merchants, event_keys, tx_time, known_at, micros(width), [ones])
+        (frauds,) = known_in_window(merchants, event_keys, tx_time, known_at, micros(width), [ones])
+        out[f"merchant_known_frauds_{label}"] = np.rint(frauds).astype(np.int32)
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(count > 0, frauds[0] / count, 0.0)
-        out[f"merchant_known_frauds_{label}"] = np.rint(frauds[0]).astype(np.int64)
-        out[f"merchant_fraud_rate_{label}"] = rate
-    latest = latest_known(event_keys, tx_time, known_at, keys, times)
-    cap = FEATURES_BY_NAME["merchant_days_since_fraud"].fill
-    recent = latest >= times - micros(MONTH)
-    gap = times - np.where(recent, latest, times)
-    out["merchant_days_since_fraud"] = np.where(recent, gap / _US_PER_DAY, cap)
+            frauds /= count
+        frauds[count == 0] = 0.0
+        out[f"merchant_fraud_rate_{label}"] = frauds
+    out["merchant_days_since_fraud"] = _days_since_fraud(merchants, event_keys, tx_time, known_at)
     fraud_days = _fraud_days(merchants, event_keys, tx_time, known_at)
-    out["merchant_fraud_days_30d"] = np.rint(fraud_days).astype(np.int64)
+    out["merchant_fraud_days_30d"] = np.rint(fraud_days).astype(np.int32)
     has_merchant = merchants.sort(rows.has_merchant)
     if has_merchant.all():
-        return {name: cast(Array, merchants.unsort(values)) for name, values in out.items()}
+        return {name: merchants.unsort(values) for name, values in out.items()}
     return {
-        name: cast(Array, merchants.unsort(_where(has_merchant, name, values)))
-        for name, values in out.items()
+        name: merchants.unsort(_where(has_merchant, name, values)) for name, values in out.items()
     }
 
 
-def _where(has_merchant: NDArray[np.bool_], name: str, values: Array) -> Array:
+def _days_since_fraud(merchants: Timeline, event_keys: I64, tx_time: I64, known_at: I64) -> F64:
+    """Per sorted row: days from the merchant's latest fraud known before t, if within 30 days,
+    to t; else the cap (30)."""
+    times = merchants.times
+    latest = latest_known(merchants, event_keys, tx_time, known_at)
+    older = latest < times - micros(MONTH)
+    # Rows without a recent fraud measure from themselves (never from the "none" sentinel).
+    np.copyto(latest, times, where=older)
+    days = (times - latest) / _US_PER_DAY
+    days[older] = FEATURES_BY_NAME["merchant_days_since_fraud"].fill
+    return days
+
+
+def _where(has_merchant: NDArray[np.bool_], name: str, values: NDArray[Any]) -> NDArray[Any]:
     """Return `values` where the row has a merchant, the feature's fill elsewhere."""
     filled = np.where(has_merchant, values, FEATURES_BY_NAME[name].fill)
-    return cast(Array, filled.astype(values.dtype))
+    return filled.astype(values.dtype)

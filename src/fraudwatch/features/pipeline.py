@@ -8,7 +8,8 @@ the declared fill value and returns the rows of `inputs.transactions`, in their 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Final
+from concurrent.futures import Future
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
@@ -19,16 +20,14 @@ from fraudwatch.features.amounts import customer_features, velocity_features
 from fraudwatch.features.calendar import transaction_features
 from fraudwatch.features.encoders import Encoders, encode
 from fraudwatch.features.inputs import FeatureInputs
-from fraudwatch.features.label_events import fraud_events
+from fraudwatch.features.label_events import FraudEvents, fraud_events
 from fraudwatch.features.merchant_risk import merchant_features
 from fraudwatch.features.novelty import novelty_features
+from fraudwatch.features.parallel import runner
 from fraudwatch.features.profile import account_profiles, customer_codes, profile_features
-from fraudwatch.features.rows import Rows, build_rows
+from fraudwatch.features.rows import Columns, Rows, build_rows
 from fraudwatch.features.spec import FEATURES, SEED_SOURCES, Feature, Source
 from fraudwatch.features.windows import Timeline
-
-Array = NDArray[np.float64] | NDArray[np.int64]
-Columns = dict[str, Array | pl.Series]
 
 ALL_SOURCES: Final[tuple[Source, ...]] = tuple(dict.fromkeys(f.source for f in FEATURES))
 
@@ -36,46 +35,67 @@ ALL_SOURCES: Final[tuple[Source, ...]] = tuple(dict.fromkeys(f.source for f in F
 def _build(
     rows: Rows, inputs: FeatureInputs, encoders: Encoders, wanted: frozenset[Source]
 ) -> Columns:
-    """Run each wanted builder once; return every column they produce, row-aligned with rows."""
-    columns: Columns = {}
-    accounts = Timeline(rows.account, rows.times)
-    per_account = account_profiles(rows, inputs.profiles)
-    if "transaction" in wanted:
-        columns.update(transaction_features(rows))
-    if "velocity" in wanted:
-        columns.update(velocity_features(rows, accounts))
-    if wanted & {"customer", "account"}:
-        customers = Timeline(customer_codes(rows, per_account), rows.times)
-        customer = customer_features(rows, customers)
-        if "customer" in wanted:
-            columns.update(customer)
-    if "encoding" in wanted:
-        columns.update(encode(rows.data, encoders))
-    if "profile" in wanted:
-        columns.update(profile_features(rows, per_account))
-    if wanted & {"merchant", "account"}:
-        events = fraud_events(rows, inputs.labels)
+    """Run each wanted builder once; return every column they produce, row-aligned with rows.
+
+    Independent builders run side by side on large inputs; each task is submitted after the
+    tasks it waits on.
+    """
+    parts: list[Future[Columns]] = []
+    with runner(rows.size) as run:
+        accounts = run.submit(rows.timeline, rows.account)
+        per_account = run.submit(account_profiles, rows, inputs.profiles)
+        if wanted & {"merchant", "account"}:
+            events = run.submit(fraud_events, rows, inputs.labels)
+        if wanted & {"customer", "account"}:
+            customer = run.submit(_customer_features, rows, per_account)
+            if "customer" in wanted:
+                parts.append(run.submit(lambda: customer.result()[0]))
         if "merchant" in wanted:
-            columns.update(merchant_features(rows, events))
+            parts.append(run.submit(lambda: merchant_features(rows, events.result())))
+        if "velocity" in wanted:
+            parts.append(run.submit(lambda: velocity_features(rows, accounts.result())))
+        if "novelty" in wanted:
+            parts.append(run.submit(lambda: novelty_features(rows, accounts.result())))
         if "account" in wanted:
-            z = np.asarray(customer["customer_amount_zscore_30d"], dtype=np.float64)
-            columns.update(account_features(rows, accounts, events, z))
-    if "novelty" in wanted:
-        columns.update(novelty_features(rows))
+            parts.append(run.submit(_account_features, rows, accounts, events, customer))
+        if "transaction" in wanted:
+            parts.append(run.submit(transaction_features, rows))
+        if "encoding" in wanted:
+            parts.append(run.submit(encode, rows, encoders))
+        if "profile" in wanted:
+            parts.append(run.submit(lambda: profile_features(rows, per_account.result())))
+        columns: Columns = {}
+        for part in parts:
+            columns.update(part.result())
     return columns
 
 
-def _column(
-    feature: Feature, values: Array | pl.Series, targets: NDArray[np.int64] | None
-) -> pl.Series:
-    """Return one output column: the target rows, missing values filled, in the declared type."""
-    array = values.to_numpy() if isinstance(values, pl.Series) else values
-    if targets is not None:
-        array = array[targets]
+def _customer_features(
+    rows: Rows, per_account: Future[pl.DataFrame]
+) -> tuple[Columns, NDArray[np.float64]]:
+    """Return the customer features and every row's z-score, on the customer timeline."""
+    return customer_features(rows, rows.timeline(customer_codes(rows, per_account.result())))
+
+
+def _account_features(
+    rows: Rows,
+    accounts: Future[Timeline],
+    events: Future[FraudEvents],
+    customer: Future[tuple[Columns, NDArray[np.float64]]],
+) -> Columns:
+    """Return the account features, once the customer z-scores they build on are known."""
+    return account_features(rows, accounts.result(), events.result(), customer.result()[1])
+
+
+def _column(feature: Feature, values: NDArray[Any], targets: int) -> pl.Series:
+    """Return one output column: the first `targets` rows, missing values filled, in the
+    declared type."""
+    array = values[:targets]
     if feature.dtype == "int":
         return pl.Series(feature.name, array.astype(np.int32, copy=False))
     floats = array.astype(np.float64, copy=False)
-    if np.isnan(floats).any():
+    # A sum is NaN whenever a value is (and rarely otherwise): one pass, no temporary array.
+    if np.isnan(floats.sum()) and np.isnan(floats).any():
         floats = np.where(np.isnan(floats), feature.fill, floats)
     return pl.Series(feature.name, floats)
 
@@ -91,11 +111,8 @@ def compute_selected(
     declared = {f.name for f in features}
     if set(columns) != declared:
         raise RuntimeError(f"builders and spec disagree: {sorted(set(columns) ^ declared)}")
-    targets = None if len(rows.targets) == rows.size else rows.targets
-    head = rows.data.select("transaction_id", "transaction_timestamp")
-    if targets is not None:
-        head = head[targets]
-    return head.with_columns(_column(f, columns[f.name], targets) for f in features)
+    head = rows.data.select("transaction_id", "transaction_timestamp").head(rows.targets)
+    return head.hstack([_column(f, columns[f.name], rows.targets) for f in features])
 
 
 def compute_features(inputs: FeatureInputs, encoders: Encoders) -> pl.DataFrame:

@@ -3,29 +3,52 @@
 Missing optional columns (channel, merchant, flags, ...) are added as nulls so every feature still
 computes with its documented fill; timestamps become naive UTC microseconds; the union of
 `transactions` and `history` keeps one row per transaction_id (the `transactions` row wins).
+
+Frames already in `TRANSACTION_SCHEMA` without nulls to fill pass through untouched, and small
+inputs (the API scores a few transactions against a few hundred history rows) are coded with
+plain Python rather than Polars queries, whose fixed cost would dominate; both give the same codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from fraudwatch.features.sorting import order_by_key, time_order
+from fraudwatch.features.windows import Timeline
 from fraudwatch.schemas import REQUIRED_TRANSACTION_COLUMNS, TRANSACTION_SCHEMA
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]
+# What a builder returns: one array per feature, aligned with the wanted rows (or all rows).
+Columns = dict[str, NDArray[Any]]
 
 _FALSE_IF_NULL: Final = ("is_international", "reversal_flag")
+# Up to this many values, a Python dict codes strings faster than a Polars query runs at all.
+SMALL_ROWS: Final = 2_000
+
+
+def _conformed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Return `frame` with exactly `TRANSACTION_SCHEMA`'s columns and types (nulls where absent)."""
+    if frame.schema == TRANSACTION_SCHEMA:
+        return frame
+    frame = frame.with_columns(
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in TRANSACTION_SCHEMA.items()
+        if name not in frame.columns
+    )
+    return frame.select(TRANSACTION_SCHEMA.names()).cast(TRANSACTION_SCHEMA)  # type: ignore[arg-type]
 
 
 def normalise_transactions(frame: pl.DataFrame, role: str) -> pl.DataFrame:
-    """Return `frame` in `TRANSACTION_SCHEMA`: missing optional columns null, flags null -> False.
+    """Return `frame` in `TRANSACTION_SCHEMA`: missing optional columns null, flags null -> False,
+    amounts null or NaN -> 0.
 
     Raises ValueError naming `role` when a required column is missing or has nulls.
     """
@@ -37,12 +60,7 @@ def normalise_transactions(frame: pl.DataFrame, role: str) -> pl.DataFrame:
         frame = frame.with_columns(
             pl.col("transaction_timestamp").dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         )
-    frame = frame.with_columns(
-        pl.lit(None, dtype=dtype).alias(name)
-        for name, dtype in TRANSACTION_SCHEMA.items()
-        if name not in frame.columns
-    )
-    frame = frame.select(TRANSACTION_SCHEMA.names()).cast(TRANSACTION_SCHEMA)  # type: ignore[arg-type]
+    frame = _conformed(frame)
     nulls = [
         c
         for c in ("transaction_id", "account_number", "transaction_timestamp")
@@ -50,49 +68,111 @@ def normalise_transactions(frame: pl.DataFrame, role: str) -> pl.DataFrame:
     ]
     if nulls:
         raise ValueError(f"{role} has nulls in {', '.join(nulls)}; drop or repair those rows")
+    amount = frame.get_column("transaction_amount")
+    flags = [c for c in _FALSE_IF_NULL if frame.get_column(c).has_nulls()]
+    # Without nulls the amounts convert without a copy, so the NaN check costs one pass.
+    if not (amount.has_nulls() or flags or np.isnan(amount.to_numpy()).any()):
+        return frame
     return frame.with_columns(
         pl.col("transaction_amount").fill_null(0.0).fill_nan(0.0),
-        *(pl.col(c).fill_null(False) for c in _FALSE_IF_NULL),
+        *(pl.col(c).fill_null(False) for c in flags),
     )
 
 
 def dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
-    """Return integer codes 0..k-1 for the distinct non-null values, k for null, and the values.
+    """Return integer codes 0..k-1 for the distinct non-null values in order of first appearance,
+    k for null, and the values.
 
     >>> codes, categories = dense_codes(pl.Series(["b", None, "a", "b"]))
-    >>> [categories[int(c)] if c < len(categories) else None for c in codes]
-    ['b', None, 'a', 'b']
+    >>> codes.tolist(), categories.to_list()
+    ([0, 2, 1, 0], ['b', 'a'])
     """
+    if len(values) <= SMALL_ROWS:
+        return _small_dense_codes(values)
     categories = values.drop_nulls().unique(maintain_order=True)
-    codes = values.cast(pl.Enum(categories)).to_physical().cast(pl.Int64)
+    codes = values.cast(pl.Enum(categories.cast(pl.String))).to_physical().cast(pl.Int64)
     return codes.fill_null(len(categories)).to_numpy(), categories
+
+
+def _small_dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
+    seen: dict[object, int] = {}
+    codes = [-1 if v is None else seen.setdefault(v, len(seen)) for v in values.to_list()]
+    array = np.array(codes, dtype=np.int64)
+    if values.has_nulls():
+        array[array < 0] = len(seen)
+    return array, pl.Series(values.name, list(seen), dtype=values.dtype)
 
 
 @dataclass(frozen=True)
 class Rows:
     """Transactions plus history, one row per id, with the arrays every builder uses.
 
-    `targets` holds, for each row of the input `transactions`, its position in `data`; `accounts`
-    the account number of each account code.
+    The first `targets` rows are the input `transactions`, in their order; `accounts` holds the
+    account number of each account code.
     """
 
     data: pl.DataFrame
     size: int
-    targets: I64
+    targets: int
     times: I64
     amounts: F64
     account: I64
     accounts: pl.Series
+    _codes: dict[str, tuple[I64, pl.Series]] = field(default_factory=dict)
 
     @cached_property
+    def by_time(self) -> I64:
+        """Return the row order by time, ties in row order."""
+        return time_order(self.times)
+
+    def timeline(self, keys: I64) -> Timeline:
+        """Return the timeline of these rows by integer `keys` (one per row) and time."""
+        order = order_by_key(keys, self.by_time)
+        return Timeline(keys, self.times, order, outputs=self.targets)
+
+    def codes(self, column: str) -> tuple[I64, pl.Series]:
+        """Return `dense_codes` of string `column` (computed once per column)."""
+        if column not in self._codes:
+            self._codes[column] = dense_codes(self.data.get_column(column))
+        return self._codes[column]
+
+    @property
     def merchant(self) -> I64:
         """Return a merchant code per row (rows without a merchant share one extra code)."""
-        return dense_codes(self.data.get_column("merchant_name"))[0]
+        return self.codes("merchant_name")[0]
 
     @cached_property
     def has_merchant(self) -> Bools:
         """Return whether each row has a merchant."""
-        result: Bools = self.data.get_column("merchant_name").is_not_null().to_numpy()
+        return self._present("merchant_name")
+
+    @property
+    def channel(self) -> I64:
+        """Return a channel code per row (rows without a channel share one extra code)."""
+        return self.codes("channel_name")[0]
+
+    @cached_property
+    def has_channel(self) -> Bools:
+        """Return whether each row has a channel."""
+        return self._present("channel_name")
+
+    @cached_property
+    def international(self) -> Bools:
+        """Return the international flag of each row."""
+        return self.flag("is_international")
+
+    def flag(self, column: str) -> Bools:
+        """Return boolean `column` (nulls were filled with False) as an array."""
+        result: Bools = self.data.get_column(column).to_numpy()
+        return result
+
+    def _present(self, column: str) -> Bools:
+        values = self.data.get_column(column)
+        if not values.has_nulls():
+            return np.ones(self.size, dtype=bool)
+        if self.size <= SMALL_ROWS:
+            return np.array([v is not None for v in values.to_list()], dtype=bool)
+        result: Bools = values.is_not_null().to_numpy()
         return result
 
 
@@ -104,10 +184,22 @@ def _union(transactions: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """
     if history.height == 0:
         return transactions
+    if transactions.height + history.height <= SMALL_ROWS:
+        return pl.concat([transactions, _new_history(transactions, history)])
     ids = transactions.select("transaction_id")
     extra = history.join(ids, on="transaction_id", how="anti", maintain_order="left")
     extra = extra.unique("transaction_id", keep="first", maintain_order=True)
     return pl.concat([transactions, extra])
+
+
+def _new_history(transactions: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """Return the rows of a small `history` whose id is new, the first of each id."""
+    seen = set(transactions.get_column("transaction_id").to_list())
+    keep = []
+    for transaction_id in history.get_column("transaction_id").to_list():
+        keep.append(transaction_id not in seen)
+        seen.add(transaction_id)
+    return history if all(keep) else history.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
 def build_rows(transactions: pl.DataFrame, history: pl.DataFrame) -> Rows:
@@ -115,12 +207,13 @@ def build_rows(transactions: pl.DataFrame, history: pl.DataFrame) -> Rows:
     transactions = normalise_transactions(transactions, "transactions")
     data = _union(transactions, normalise_transactions(history, "history"))
     account, accounts = dense_codes(data.get_column("account_number"))
+    times = data.get_column("transaction_timestamp").to_numpy().view(np.int64)
     return Rows(
         data=data,
         size=data.height,
-        targets=np.arange(transactions.height, dtype=np.int64),
-        times=data.get_column("transaction_timestamp").to_physical().to_numpy().astype(np.int64),
-        amounts=data.get_column("transaction_amount").to_numpy().astype(np.float64),
+        targets=transactions.height,
+        times=times,
+        amounts=data.get_column("transaction_amount").to_numpy(),
         account=account,
         accounts=accounts,
     )

@@ -23,6 +23,14 @@ MONTH: Final = timedelta(days=30)
 # 30 days, so the longest chain of dependence is 31 days.
 LOOKBACK: Final = MONTH + DAY
 
+_US: Final = timedelta(microseconds=1)
+
+
+def micros(width: timedelta) -> int:
+    """Return `width` in whole microseconds (the unit of every time the pipeline computes with)."""
+    return width // _US
+
+
 HIGH_VALUE_AMOUNT: Final = 5_000.0
 STD_FLOOR: Final = 1.0  # currency units: a z-score never divides by less than this
 ANOMALY_Z: Final = 3.0

@@ -20,6 +20,8 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from fraudwatch.features.sorting import order_by_key, time_order
+
 G = TypeVar("G", bound=np.generic)
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -27,59 +29,55 @@ F64 = NDArray[np.float64]
 _COMPOSITE_LIMIT = 2**62
 
 
-def fits_composite(n_keys: int, times: I64) -> bool:
-    """Return whether `n_keys` keys over the span of `times` fit the fast one-int64 sort."""
-    span = int(times.max()) - int(times.min()) + 3 if len(times) else 2
-    return n_keys * span < _COMPOSITE_LIMIT
-
-
-def dense(keys: I64) -> I64:
-    """Return codes 0..k-1 numbering the distinct `keys` in increasing order."""
-    order = np.argsort(keys)
-    ordered = keys[order]
-    new = np.ones(len(keys), dtype=np.int64)
-    new[1:] = ordered[1:] != ordered[:-1]
-    codes = np.empty(len(keys), dtype=np.int64)
-    codes[order] = np.cumsum(new) - 1
-    return codes
-
-
 class Timeline:
     """Rows sorted by (key, time) that answer window sums for any (key, time) queries.
 
     `keys` are non-negative integer codes, `times` integer microseconds; both are aligned with the
-    caller's rows. Sorted-space arrays (`keys`, `times`, `starts`) are in sorted order; `sort` and
-    `unsort` move row-aligned values into and out of it.
+    caller's rows. Sorted-space arrays (`keys`, `times`, `starts`, `before`) are in sorted order;
+    `sort` and `unsort` move row-aligned values into and out of it. `order`, when given, must
+    already sort the rows by (key, time) (see `sorting.order_by_key`); rows of equal (key, time)
+    keep its order. `unsort` returns
+    the first `outputs` rows only (all by default): the rows whose features are wanted.
     """
 
-    def __init__(self, keys: I64, times: I64) -> None:
-        self.size = len(keys)
-        self._t0 = int(times.min()) - 1 if self.size else 0
-        self._span = int(times.max()) - self._t0 + 2 if self.size else 2
-        n_keys = int(keys.max()) + 1 if self.size else 0
-        self._composite: I64 | None = None
-        if n_keys * self._span < _COMPOSITE_LIMIT:
-            composite = keys * self._span + (times - self._t0)
-            # Rows with an equal (key, time) are interchangeable here, so no stable sort needed.
-            self.order: I64 = np.argsort(composite)
-            self._composite = composite[self.order]
-            # Reading key and time back from the sorted composite beats two random gathers.
-            self.keys: I64 = self._composite // self._span
-            self.times: I64 = self._composite - self.keys * self._span + self._t0
-        else:  # too many keys times too long a span for one int64: sort lexically instead
-            self.order = np.lexsort((times, keys)).astype(np.int64)
-            self.keys = keys[self.order]
-            self.times = times[self.order]
-        new_group = np.ones(self.size, dtype=bool)
-        new_group[1:] = self.keys[1:] != self.keys[:-1]
+    def __init__(
+        self,
+        keys: I64,
+        times: I64,
+        order: I64 | None = None,
+        outputs: int | None = None,
+    ) -> None:
+        if order is None:
+            order = order_by_key(keys, time_order(times))
+        self.size = size = len(keys)
+        self.order: I64 = order
+        self.outputs = size if outputs is None else outputs
+        self.keys: I64 = keys[order]
+        self.times: I64 = times[order]
+        new_group = np.ones(size, dtype=bool)
+        np.not_equal(self.keys[1:], self.keys[:-1], out=new_group[1:])
         self.group_first: I64 = np.flatnonzero(new_group)
-        new_time = new_group.copy()
-        new_time[1:] |= self.times[1:] != self.times[:-1]
+        new_time = np.not_equal(self.times[1:], self.times[:-1])
+        new_time |= new_group[1:]
         # For each sorted row, where the rows of its key with the same timestamp begin: the
         # rows of its key before that are exactly those strictly before it.
-        self.before: I64 = np.maximum.accumulate(np.where(new_time, np.arange(self.size), 0))
+        before = np.arange(size)
+        before[1:][~new_time] = 0
+        self.before: I64 = np.maximum.accumulate(before, out=before)
         self._new_group = new_group
         self._since: dict[int, I64] = {}
+        self._t0 = int(self.times.min()) - 1 if size else 0
+        self._span = int(self.times.max()) - self._t0 + 2 if size else 2
+        n_keys = int(self.keys[-1]) + 1 if size else 0
+        self._fits = n_keys * self._span < _COMPOSITE_LIMIT
+
+    @cached_property
+    def _composite(self) -> I64:
+        """Return key * span + (time - t0) per sorted row: one int64 ordered like (key, time)."""
+        composite = self.keys * self._span
+        composite += self.times
+        composite -= self._t0
+        return composite
 
     @cached_property
     def group_of_row(self) -> I64:
@@ -93,21 +91,47 @@ class Timeline:
         result: I64 = self.group_first[self.group_of_row]
         return result
 
+    @cached_property
+    def last_before(self) -> I64:
+        """Return, per sorted row, before - 1 (0 where before is 0): the latest row strictly
+        before it when it has one (`before > starts`), the last row its windows can hold."""
+        last = self.before - 1
+        np.maximum(last, 0, out=last)
+        return last
+
+    def first_of_key(self, keys: I64) -> I64:
+        """Return, per query key (each one of the timeline's keys), the sorted index of its
+        first row."""
+        result: I64 = self.group_first[np.searchsorted(self.keys[self.group_first], keys)]
+        return result
+
     def since(self, width: int) -> I64:
         """Return, per sorted row, where its key's rows at or after (its time - width) begin.
 
         Sorted rows [since(width)[i], before[i]) are i's key's rows in [t - width, t).
         """
         if width not in self._since:
-            self._since[width] = self.positions(self.keys, self.times - width)
+            self._since[width] = self._window_starts(width)
         return self._since[width]
 
-    def has_previous_within(self, width: int) -> NDArray[np.bool_]:
-        """Return, per sorted row, whether its key has a row in [t - width, t)."""
-        previous = np.maximum(self.before - 1, 0)
-        same_key = (self.before > 0) & (self.keys[previous] == self.keys)
-        result: NDArray[np.bool_] = same_key & (self.times[previous] >= self.times - width)
-        return result
+    def _window_starts(self, width: int) -> I64:
+        earliest = self.times - width
+        # Most windows hold all of their key's earlier rows or none of them: two reads answer
+        # those, and only the rest take a binary search.
+        whole = self.times[self.starts] >= earliest
+        starts = np.where(whole, self.starts, self.before)
+        partial = self.times[self.last_before] >= earliest
+        partial &= ~whole
+        searched = np.flatnonzero(partial)
+        if len(searched) == 0:
+            return starts
+        if self._fits:
+            # These rows' window starts inside their own key, so the query needs no clipping.
+            query = self._composite[searched] - width
+            starts[searched] = np.searchsorted(self._composite, query, side="left")
+        else:
+            starts[searched] = self.positions(self.keys[searched], earliest[searched])
+        return starts
 
     def interval_sums(
         self, keys: I64, opened: I64, closed: I64, weights: Sequence[F64]
@@ -125,18 +149,30 @@ class Timeline:
             steps = np.zeros(self.size + 1)
             np.add.at(steps, first, weight)
             np.subtract.at(steps, after, weight)
-            out.append(np.cumsum(steps[:-1]))
+            out.append(np.cumsum(steps[:-1], out=steps[:-1]))
         return out
 
     def sort(self, values: NDArray[G]) -> NDArray[G]:
         """Return row-aligned `values` in sorted order."""
         return values[self.order]
 
-    def unsort(self, values: NDArray[G]) -> NDArray[G]:
-        """Return sorted-order `values` back in the caller's row order."""
-        out = np.empty_like(values)
-        out[self.order] = values
-        return out
+    def unsort(self, values: NDArray[G], *, all_rows: bool = False) -> NDArray[G]:
+        """Return sorted-order `values` back in the caller's row order: its first `outputs`
+        rows, or every row with `all_rows`."""
+        if all_rows or self.outputs == self.size:
+            out = np.empty_like(values)
+            out[self.order] = values
+            return out
+        rows, positions = self._output_positions
+        head = np.empty(self.outputs, dtype=values.dtype)
+        head[rows] = values[positions]
+        return head
+
+    @cached_property
+    def _output_positions(self) -> tuple[I64, I64]:
+        """Return the output rows and their sorted positions (when fewer than all are wanted)."""
+        positions = np.flatnonzero(self.order < self.outputs)
+        return self.order[positions], positions
 
     def positions(self, keys: I64, times: I64) -> I64:
         """Return, per query, the sorted index of the first row with (key, time) >= (key, t).
@@ -145,7 +181,7 @@ class Timeline:
         """
         if self.size == 0:
             return np.zeros(len(keys), dtype=np.int64)
-        if self._composite is not None:
+        if self._fits:
             relative = np.clip(times - self._t0, 0, self._span - 1)
             query = keys * self._span + relative
             return np.searchsorted(self._composite, query, side="left").astype(np.int64)
@@ -164,13 +200,6 @@ class Timeline:
         out[merged[query_slots] - self.size] = rows_before[query_slots]
         return out
 
-    def key_start(self, keys: I64) -> I64:
-        """Return, per query key, the sorted index where that key's rows begin (or would)."""
-        group = np.searchsorted(self.keys[self.group_first], keys, side="left")
-        bounds = np.append(self.group_first, self.size)
-        result: I64 = bounds[group]
-        return result
-
     def prefix(self, sorted_values: F64) -> F64:
         """Return the per-key exclusive running sum of sorted-order `sorted_values`.
 
@@ -180,12 +209,13 @@ class Timeline:
             return np.zeros(0)
         totals = np.add.reduceat(sorted_values, self.group_first)
         shifted = sorted_values.astype(np.float64, copy=True)
-        last_of_group = np.append(self.group_first[1:], self.size) - 1
         # Cancelling each key's total on its own last row restarts the running sum at the next
         # key; what is left over is rounding of one key's total, not of the whole frame.
-        shifted[last_of_group] -= totals
-        running = np.cumsum(shifted)
-        return np.concatenate([[0.0], running[:-1]])
+        shifted[self.group_first[1:] - 1] -= totals[:-1]
+        running = np.empty(self.size)
+        running[0] = 0.0
+        np.cumsum(shifted[:-1], out=running[1:])
+        return running
 
     def range_sum(self, sorted_values: F64, prefix: F64, lo: I64, hi: I64) -> F64:
         """Return the sum of `sorted_values` over sorted rows [lo, hi) (one key each, or empty)."""
@@ -194,6 +224,16 @@ class Timeline:
             return np.zeros(len(lo))
         sums = prefix[last] + sorted_values[last] - prefix[np.minimum(lo, self.size - 1)]
         return np.where(hi > lo, sums, 0.0)
+
+    def window_sum(self, sorted_values: F64, prefix: F64, width: int) -> F64:
+        """Return, per sorted row, the sum of `sorted_values` over its key's rows in
+        [t - width, t) (`range_sum` over [since(width), before), `prefix` from `prefix`)."""
+        lo, last = self.since(width), self.last_before
+        sums = prefix[last]
+        sums += sorted_values[last]
+        sums -= prefix[lo]
+        sums[lo == self.before] = 0.0
+        return sums
 
     def running_max(self, sorted_values: I64) -> I64:
         """Return, per sorted row, the largest of the values of its key up to and including it."""
