@@ -124,13 +124,17 @@ def test_carried_history_equals_fresh_loads_and_sees_late_rows(
         assert history.full_reads == 1 and history.late_rows == late.height
 
 
+@pytest.mark.parametrize("whole_window", [False, True], ids=["keyed", "whole-window"])
 def test_oldest_unscored_batches_lend_their_rows_to_the_history(
-    engine: Engine, world: Scenario, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, world: Scenario, whole_window: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches read as a scoring run reads them (the oldest unscored rows), with scored and
     quarantined rows among them, give `load_scoring_inputs`'s features, while the carried
-    window takes the batch's rows from the batch instead of reading them again."""
+    window takes the batch's rows from the batch instead of reading them again; profiles
+    read by IN lists or all at once."""
     monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 0)
+    if whole_window:
+        monkeypatch.setattr(inputs_module, "WHOLE_WINDOW_FROM_ACCOUNTS", 0)
     store(engine, world)
     encoders = fit_encoders(world.inputs())
     rows = world.transactions.with_row_index("i")

@@ -170,17 +170,17 @@ def _accounts_and_profiles(
         customers = everyone.filter(in_batch).get_column("customer_key").drop_nulls()
         of_customers = pl.col("customer_key").is_in(customers.implode())
         profiles = everyone.filter(in_batch | of_customers.fill_null(False))
-        accounts = pl.concat([mine, profiles.get_column("account_number")]).unique().sort()
-        return accounts.to_list(), profiles
+        everyone_of = pl.concat([mine, profiles.get_column("account_number")]).unique().sort()
+        return everyone_of.to_list(), profiles
     accounts = _customer_accounts(engine, mine.to_list())
     account = tables.dim_account.c.account_number
-    profiles = pl.concat(
+    found = pl.concat(
         [
             reader(engine, profile_select().where(account.in_(chunk)), PROFILE_SCHEMA)
             for chunk in _chunks(accounts)
         ]
     )
-    return accounts, profiles
+    return accounts, found
 
 
 def _customer_accounts(engine: Engine, accounts: list[str]) -> list[str]:
