@@ -4,18 +4,24 @@ Figures: the full feature set and the seed's feature set, both with Polars (targ
 rows/s), and, as the baseline measured in the same run, a pandas groupby-rolling implementation of
 the seed's windows (account 1 h / 24 h count and sum, customer 30 d mean / std / z-score); the
 Polars seed set must be ≥ 10× that baseline.
+
+Then the API's call: one transaction with 200 history rows (its account's own and others, with
+their profiles and a few known frauds), in ms per call (target < 1 ms); its baseline is a trivial
+Polars select on the same history frame, the floor of any call that touches Polars at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from time import perf_counter
 
 import numpy as np
 import pandas as pd
 import polars as pl
 from common import Result, timed
 
-from fraudwatch.features import FeatureInputs, compute_features, fit_encoders
+from fraudwatch.features import Encoders, FeatureInputs, compute_features, fit_encoders
 from fraudwatch.features.pipeline import seed_features
 from fraudwatch.schemas import CHANNELS, TRANSACTION_SCHEMA, TRANSACTION_TYPES
 
@@ -107,6 +113,33 @@ def pandas_seed_windows(inputs: FeatureInputs) -> pd.DataFrame:
     return out
 
 
+def tiny_inputs(inputs: FeatureInputs) -> FeatureInputs:
+    """Return one transaction with 200 history rows: its account's earlier rows, then others."""
+    frame = inputs.transactions
+    account = frame.filter(pl.col("account_number") == frame["account_number"][frame.height // 2])
+    own = account.head(account.height - 1)
+    history = pl.concat([own, frame.slice(frame.height // 3, 200 - own.height)])
+    accounts = history["account_number"].unique().implode()
+    labels = history.head(3).select(
+        "transaction_id",
+        pl.lit(True).alias("is_fraud"),
+        (pl.col("transaction_timestamp") + pl.duration(hours=1)).alias("labeled_at"),
+    )
+    profiles = inputs.profiles.filter(pl.col("account_number").is_in(accounts))
+    return FeatureInputs(account.tail(1), history, profiles, labels)
+
+
+def per_call_ms(operation: Callable[[], object], calls: int = 300, repeats: int = 5) -> float:
+    """Return the best over `repeats` of the mean wall-clock ms of `calls` calls."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = perf_counter()
+        for _ in range(calls):
+            operation()
+        best = min(best, (perf_counter() - start) / calls * 1000)
+    return best
+
+
 def run(scale: float) -> list[Result]:
     """Measure the Polars full and seed sets and the pandas seed baseline on the same data."""
     rows = max(int(ROWS * scale), 10_000)
@@ -146,4 +179,24 @@ def run(scale: float) -> list[Result]:
             value=pandas_rate,
             unit="rows/s",
         ),
+        *tiny_results(inputs, encoders),
+    ]
+
+
+def tiny_results(inputs: FeatureInputs, encoders: Encoders) -> list[Result]:
+    """Measure one transaction with 200 history rows, and a trivial select on the same rows."""
+    tiny = tiny_inputs(inputs)
+    compute_features(tiny, encoders)
+    call = per_call_ms(lambda: compute_features(tiny, encoders))
+    select = per_call_ms(lambda: tiny.history.select(pl.col("transaction_amount").sum()))
+    return [
+        Result(
+            name="features, 1 tx + 200 history rows",
+            value=call,
+            unit="ms",
+            target="< 1 ms",
+            baseline=select,
+            baseline_name="trivial Polars select",
+        ),
+        Result(name="trivial Polars select on the 200 rows", value=select * 1000, unit="µs"),
     ]

@@ -477,10 +477,11 @@ def _read_span(
     used (False: the span was read whole).
 
     With a `batch` of staged rows (the oldest unscored ones, as a scoring run reads them), its
-    rows in the span are not read again: from the batch's first time on, only the rows the
-    batch cannot hold are read, those already scored or quarantined, one semi-join. An indexed
-    count then checks the span is complete (a row committed meanwhile, or a batch that is not
-    the oldest unscored rows); if it is not, the span is read whole. Large batches are read
+    rows in the span are not read again. From the batch's first time on, an indexed count of
+    the staged rows says whether the batch holds them all (a backlog's usual case); if not,
+    the rows the batch cannot hold, those already scored or quarantined, are read (one
+    semi-join) and the count checked again (a row committed meanwhile, or a batch that is not
+    the oldest unscored rows, fails it): then the span is read whole. Large batches are read
     once instead of twice.
     """
     ts = pl.col(_TIMESTAMP)
@@ -490,14 +491,18 @@ def _read_span(
     first = inside.get_column(_TIMESTAMP).min()
     assert isinstance(first, datetime)
     staging = tables.transaction_staging
-    handled = sa.or_(scored_exists(staging.c.transaction_id), quarantined_exists())
+    staged = _count_between(engine, first, end)
+    inside_span = inside
+    if staged != inside.height:  # scored or quarantined rows lie among the batch's
+        handled = sa.or_(scored_exists(staging.c.transaction_id), quarantined_exists())
+        others = _read_transactions(engine, [*_time_range(first, end), handled], reader)
+        # A row scored since the batch was read is in both.
+        inside_span = pl.concat([inside, others]).unique(
+            "transaction_id", keep="first", maintain_order=True
+        )
+        if staged != inside_span.height:
+            return _read_transactions(engine, _time_range(start, end), reader), False
     before = _read_transactions(engine, _time_range(start, first), reader)
-    others = _read_transactions(engine, [*_time_range(first, end), handled], reader)
-    inside_span = pl.concat([inside, others])
-    if others.height:  # a row scored since the batch was read is in both
-        inside_span = inside_span.unique("transaction_id", keep="first", maintain_order=True)
-    if _count_between(engine, first, end) != inside_span.height:
-        return _read_transactions(engine, _time_range(start, end), reader), False
     return pl.concat([before, inside_span]), True
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from fraudwatch.features.rows import Rows
+from fraudwatch.features.rows import Rows, first_positions
 from fraudwatch.features.windows import Timeline
 
 I64 = NDArray[np.int64]
@@ -45,20 +45,15 @@ def fraud_events(rows: Rows, labels: pl.DataFrame) -> FraudEvents:
     if labels.height == 0 or any(c not in labels.columns for c in needed):
         empty = np.zeros(0, dtype=np.int64)
         return FraudEvents(empty, empty, empty)
-    frauds = labels.select(
-        pl.col("transaction_id").cast(pl.String),
-        pl.col("labeled_at").cast(pl.Datetime("us")),
-        pl.col("is_fraud").cast(pl.Boolean),
-    ).filter(pl.col("is_fraud") & pl.col("labeled_at").is_not_null())
-    frauds = frauds.unique("transaction_id", keep="first")
-    positions = (
-        rows.data.select("transaction_id")
-        .with_row_index("row")
-        .join(frauds, on="transaction_id", how="inner")
-        .sort("row")
-    )
-    row = positions.get_column("row").to_numpy().astype(np.int64)
-    labeled_at = positions.get_column("labeled_at").to_physical().to_numpy().astype(np.int64)
+    known = labels.get_column("labeled_at").cast(pl.Datetime("us"))
+    fraud = labels.get_column("is_fraud").cast(pl.Boolean)
+    usable = (fraud.fill_null(False) if fraud.has_nulls() else fraud).to_numpy()
+    usable &= ~np.isnat(known.to_numpy())
+    ids = labels.get_column("transaction_id").cast(pl.String).filter(pl.Series(usable))
+    # Each row's first usable label (ids are unique among rows, not among labels).
+    label = first_positions(rows.data.get_column("transaction_id"), ids)
+    row = np.flatnonzero(label >= 0)
+    labeled_at = known.to_numpy()[usable].view(np.int64)[label[row]]
     tx_time = rows.times[row]
     return FraudEvents(row, tx_time, np.maximum(tx_time, labeled_at))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 import numpy as np
-import polars as pl
 from numpy.typing import NDArray
 
 from fraudwatch.features.label_events import FraudEvents, known_in_window, latest_known
@@ -26,18 +25,20 @@ _NAMES: Final = tuple(f.name for f in FEATURES if f.source == "merchant")
 
 def _fraud_days(merchants: Timeline, merchant: I64, tx_time: I64, known_at: I64) -> F64:
     """Distinct calendar dates (UTC) in the 30 dates ending on t's date with a known fraud."""
-    days = pl.DataFrame(
-        {"merchant": merchant, "day": tx_time - tx_time % _US_PER_DAY, "known_at": known_at}
-    )
-    days = days.group_by("merchant", "day").agg(pl.col("known_at").min())
+    day = tx_time - tx_time % _US_PER_DAY
+    # One event per (merchant, date): the date counts from when its first fraud became known.
+    order = np.lexsort((known_at, day, merchant))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (merchant[order][1:] != merchant[order][:-1]) | (day[order][1:] != day[order][:-1])
+    kept = order[first]
     # A date d counts for t on dates d..d+29, from when its first fraud there became known.
     return known_in_window(
         merchants,
-        days.get_column("merchant").to_numpy(),
-        days.get_column("day").to_numpy(),
-        days.get_column("known_at").to_numpy(),
+        merchant[kept],
+        day[kept],
+        known_at[kept],
         micros(MONTH) - 1,
-        [np.ones(days.height)],
+        [np.ones(len(kept))],
     )[0]
 
 

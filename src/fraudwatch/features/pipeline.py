@@ -24,7 +24,12 @@ from fraudwatch.features.label_events import FraudEvents, fraud_events
 from fraudwatch.features.merchant_risk import merchant_features
 from fraudwatch.features.novelty import novelty_features
 from fraudwatch.features.parallel import runner
-from fraudwatch.features.profile import account_profiles, customer_codes, profile_features
+from fraudwatch.features.profile import (
+    AccountProfiles,
+    account_profiles,
+    customer_codes,
+    profile_features,
+)
 from fraudwatch.features.rows import Columns, Rows, build_rows
 from fraudwatch.features.spec import FEATURES, SEED_SOURCES, Feature, Source
 from fraudwatch.features.windows import Timeline
@@ -71,7 +76,7 @@ def _build(
 
 
 def _customer_features(
-    rows: Rows, per_account: Future[pl.DataFrame]
+    rows: Rows, per_account: Future[AccountProfiles]
 ) -> tuple[Columns, NDArray[np.float64]]:
     """Return the customer features and every row's z-score, on the customer timeline."""
     return customer_features(rows, rows.timeline(customer_codes(rows, per_account.result())))

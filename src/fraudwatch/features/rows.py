@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from typing import Any, Final
 
 import numpy as np
@@ -95,12 +96,38 @@ def dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
 
 
 def _small_dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
-    seen: dict[object, int] = {}
-    codes = [-1 if v is None else seen.setdefault(v, len(seen)) for v in values.to_list()]
-    array = np.array(codes, dtype=np.int64)
-    if values.has_nulls():
-        array[array < 0] = len(seen)
-    return array, pl.Series(values.name, list(seen), dtype=values.dtype)
+    listed = values.to_list()
+    distinct = dict.fromkeys(listed)  # first appearance order, at C speed
+    distinct.pop(None, None)
+    code = dict(zip(distinct, range(len(distinct)), strict=True))
+    code[None] = len(distinct)
+    codes = np.fromiter(map(code.__getitem__, listed), dtype=np.int64, count=len(listed))
+    return codes, pl.Series(values.name, list(distinct), dtype=values.dtype)
+
+
+def first_positions(keys: pl.Series, table: pl.Series) -> I64:
+    """Return, per value of `keys`, the position of its first occurrence in `table`, or -1.
+
+    >>> first_positions(pl.Series(["b", "x", "a"]), pl.Series(["a", "b", "a"])).tolist()
+    [1, -1, 0]
+    """
+    if len(keys) + len(table) <= SMALL_ROWS:
+        listed = table.to_list()
+        # Filled from the end, so each value keeps its first position.
+        first = dict(zip(reversed(listed), range(len(listed) - 1, -1, -1), strict=True))
+        first.pop(None, None)  # as in a join: a null matches nothing
+        matches = map(first.get, keys.to_list(), repeat(-1))
+        return np.fromiter(matches, dtype=np.int64, count=len(keys))
+    positions = (
+        table.alias("key")
+        .to_frame()
+        .with_row_index("position")
+        .unique("key", keep="first", maintain_order=True)
+    )
+    found = (
+        keys.alias("key").to_frame().join(positions, on="key", how="left", maintain_order="left")
+    )
+    return found.get_column("position").fill_null(-1).cast(pl.Int64).to_numpy()
 
 
 @dataclass(frozen=True)
