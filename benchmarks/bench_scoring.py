@@ -134,7 +134,10 @@ def _backend(
     install_model(url, entry)
     baseline = predict_only(url, model_dir)
     out = []
-    for label, batch_size in (("default batch 500,000", DEFAULT_BATCH_SIZE), ("one batch", 2_000_000)):
+    for label, batch_size in (
+        ("default batch 500,000", DEFAULT_BATCH_SIZE),
+        ("one batch", 2_000_000),
+    ):
         n, seconds = end_to_end(url, model_dir, batch_size)
         out.append(
             Result(
