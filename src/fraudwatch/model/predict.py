@@ -33,6 +33,9 @@ def feature_matrix(frame: pl.DataFrame, feature_list: list[str]) -> npt.NDArray[
             f"the features frame lacks {len(missing)} of the model's features: "
             f"{', '.join(missing[:5])}; was it computed by the same feature pipeline version?"
         )
+    if frame.height < _ONE_THREAD_BELOW:  # Polars' per-query cost dominates a few rows
+        columns = [frame.get_column(name).to_numpy() for name in feature_list]
+        return np.column_stack(columns).astype(np.float32, copy=False)
     return frame.select(feature_list).cast(pl.Float32).to_numpy()
 
 
