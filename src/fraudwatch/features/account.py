@@ -59,13 +59,12 @@ def account_features(
     anomalous = (np.abs(accounts.sort(customer_z)) > ANOMALY_Z).astype(np.float64)
     day = micros(DAY)
     count = accounts.before - accounts.since(day)
-    share = accounts.window_sum(anomalous, accounts.prefix(anomalous), day)
+    share = accounts.window_sum(accounts.prefix(anomalous), day)
     with np.errstate(divide="ignore", invalid="ignore"):
         share /= count
     share[count == 0] = 0.0
     has_previous = accounts.before > accounts.starts
-    elapsed = accounts.times - accounts.times[accounts.last_before]
-    gap = np.where(has_previous, elapsed, micros(MONTH)) / 1e6
+    gap = np.where(has_previous, accounts.gap, micros(MONTH)) / 1e6
     cap = FEATURES_BY_NAME["seconds_since_prev_tx"].fill
     np.minimum(gap, cap, out=gap)
     return {

@@ -48,8 +48,8 @@ def window_sums(timeline: Timeline, centred: F64, width: timedelta) -> CentredSu
     squares = centred * centred
     return CentredSums(
         count=count.astype(np.float64),
-        total=timeline.window_sum(centred, timeline.prefix(centred), span),
-        squares=timeline.window_sum(squares, timeline.prefix(squares), span),
+        total=timeline.window_sum(timeline.prefix(centred), span),
+        squares=timeline.window_sum(timeline.prefix(squares), span),
         own=centred,
     )
 
@@ -59,22 +59,22 @@ def mean_std_z(sums: CentredSums) -> tuple[F64, F64, F64]:
 
     Fewer than 2 earlier amounts: std 0 and z 0; none: mean 0 (the centred mean is then 0 too,
     so callers add the reference only where count > 0). z = (amount - mean) / max(std, 1.0).
+    Consumes `sums`: its total, squares and own amounts are overwritten (count is kept).
     """
-    count = sums.count
+    count, total, squares, own = sums.count, sums.total, sums.squares, sums.own
     several = count > 1
     # In place where possible: on a million rows each fresh array costs as much as the math.
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = sums.total / count
+        mean = total / count
         mean[~(count > 0)] = 0.0
-        deviation = sums.total * mean
-        np.subtract(sums.squares, deviation, out=deviation)
+        deviation = np.multiply(total, mean, out=total)
+        np.subtract(squares, deviation, out=deviation)
         np.maximum(deviation, 0.0, out=deviation)
-        std = count - 1
-        np.divide(deviation, std, out=std)
+        std = np.divide(deviation, np.subtract(count, 1, out=squares), out=deviation)
     std[~several] = 0.0
     np.sqrt(std, out=std)
-    z = sums.own - mean
-    z /= np.maximum(std, STD_FLOOR)
+    z = np.subtract(own, mean, out=own)
+    z /= np.maximum(std, STD_FLOOR, out=squares)
     z[~several] = 0.0
     return mean, std, z
 
@@ -87,7 +87,7 @@ def velocity_features(rows: Rows, accounts: Timeline) -> Columns:
     for label, width in (("1h", HOUR), ("24h", DAY)):
         count = accounts.before - accounts.since(micros(width))
         out[f"account_tx_count_{label}"] = accounts.unsort(count.astype(np.int32))
-        sums = accounts.window_sum(amounts, prefix, micros(width))
+        sums = accounts.window_sum(prefix, micros(width))
         out[f"account_amount_{label}"] = accounts.unsort(sums)
     return out
 

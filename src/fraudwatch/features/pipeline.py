@@ -21,6 +21,7 @@ from fraudwatch.features.calendar import transaction_features
 from fraudwatch.features.encoders import Encoders, encode
 from fraudwatch.features.inputs import FeatureInputs
 from fraudwatch.features.label_events import FraudEvents, fraud_events
+from fraudwatch.features.memory import reused_memory
 from fraudwatch.features.merchant_risk import merchant_features
 from fraudwatch.features.novelty import novelty_features
 from fraudwatch.features.parallel import runner
@@ -34,6 +35,8 @@ from fraudwatch.features.rows import Columns, Rows, build_rows
 from fraudwatch.features.spec import FEATURES, SEED_SOURCES, Feature, Source
 from fraudwatch.features.windows import Timeline
 
+# From this many rows (transactions plus history), large temporaries reuse freed memory.
+REUSE_MEMORY_FROM_ROWS: Final = 50_000
 ALL_SOURCES: Final[tuple[Source, ...]] = tuple(dict.fromkeys(f.source for f in FEATURES))
 
 
@@ -109,8 +112,13 @@ def compute_selected(
     inputs: FeatureInputs, encoders: Encoders, sources: Iterable[Source]
 ) -> pl.DataFrame:
     """Return `compute_features`'s frame with only the features of builders `sources`."""
+    size = inputs.transactions.height + inputs.history.height
+    with reused_memory(enabled=size >= REUSE_MEMORY_FROM_ROWS):
+        return _compute(inputs, encoders, frozenset(sources))
+
+
+def _compute(inputs: FeatureInputs, encoders: Encoders, wanted: frozenset[Source]) -> pl.DataFrame:
     rows = build_rows(inputs.transactions, inputs.history)
-    wanted = frozenset(sources)
     features = [f for f in FEATURES if f.source in wanted]
     columns = _build(rows, inputs, encoders, wanted)
     declared = {f.name for f in features}

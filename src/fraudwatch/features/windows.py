@@ -66,6 +66,7 @@ class Timeline:
         self.before: I64 = np.maximum.accumulate(before, out=before)
         self._new_group = new_group
         self._since: dict[int, I64] = {}
+        self._empty: dict[int, NDArray[np.bool_]] = {}
         self._t0 = int(self.times.min()) - 1 if size else 0
         self._span = int(self.times.max()) - self._t0 + 2 if size else 2
         n_keys = int(self.keys[-1]) + 1 if size else 0
@@ -114,13 +115,25 @@ class Timeline:
             self._since[width] = self._window_starts(width)
         return self._since[width]
 
+    @cached_property
+    def age(self) -> I64:
+        """Return, per sorted row, its time minus its key's first time."""
+        result: I64 = self.times - self.times[self.starts]
+        return result
+
+    @cached_property
+    def gap(self) -> I64:
+        """Return, per sorted row, its time minus the time of `last_before` (the latest row
+        strictly before it, where `before > starts`)."""
+        result: I64 = self.times - self.times[self.last_before]
+        return result
+
     def _window_starts(self, width: int) -> I64:
-        earliest = self.times - width
-        # Most windows hold all of their key's earlier rows or none of them: two reads answer
-        # those, and only the rest take a binary search.
-        whole = self.times[self.starts] >= earliest
+        # Most windows hold all of their key's earlier rows or none of them: two comparisons
+        # of per-row ages shared by every width answer those, and only the rest take a search.
+        whole = self.age <= width
         starts = np.where(whole, self.starts, self.before)
-        partial = self.times[self.last_before] >= earliest
+        partial = self.gap <= width
         partial &= ~whole
         searched = np.flatnonzero(partial)
         if len(searched) == 0:
@@ -130,8 +143,15 @@ class Timeline:
             query = self._composite[searched] - width
             starts[searched] = np.searchsorted(self._composite, query, side="left")
         else:
-            starts[searched] = self.positions(self.keys[searched], earliest[searched])
+            earliest = self.times[searched] - width
+            starts[searched] = self.positions(self.keys[searched], earliest)
         return starts
+
+    def empty_window(self, width: int) -> NDArray[np.bool_]:
+        """Return, per sorted row, whether its key has no row in [t - width, t)."""
+        if width not in self._empty:
+            self._empty[width] = self.since(width) == self.before
+        return self._empty[width]
 
     def interval_sums(
         self, keys: I64, opened: I64, closed: I64, weights: Sequence[F64]
@@ -201,38 +221,33 @@ class Timeline:
         return out
 
     def prefix(self, sorted_values: F64) -> F64:
-        """Return the per-key exclusive running sum of sorted-order `sorted_values`.
+        """Return the per-key running sums of sorted-order `sorted_values`, size + 1 entries.
 
-        Entry i is the sum of the values of i's key before i; it restarts at 0 on every key.
+        Entry i is the sum of the values of i's key before i (0 on a key's first row); entry
+        i + 1, when i is not its key's last row, is that sum plus i's own value.
         """
+        running = np.empty(self.size + 1)
+        running[0] = 0.0
         if self.size == 0:
-            return np.zeros(0)
+            return running
         totals = np.add.reduceat(sorted_values, self.group_first)
-        shifted = sorted_values.astype(np.float64, copy=True)
+        shifted = running[1:]
+        shifted[:] = sorted_values
         # Cancelling each key's total on its own last row restarts the running sum at the next
         # key; what is left over is rounding of one key's total, not of the whole frame.
         shifted[self.group_first[1:] - 1] -= totals[:-1]
-        running = np.empty(self.size)
-        running[0] = 0.0
-        np.cumsum(shifted[:-1], out=running[1:])
+        np.cumsum(shifted, out=shifted)
         return running
 
-    def range_sum(self, sorted_values: F64, prefix: F64, lo: I64, hi: I64) -> F64:
-        """Return the sum of `sorted_values` over sorted rows [lo, hi) (one key each, or empty)."""
-        last = np.maximum(hi - 1, 0)
-        if self.size == 0:
-            return np.zeros(len(lo))
-        sums = prefix[last] + sorted_values[last] - prefix[np.minimum(lo, self.size - 1)]
-        return np.where(hi > lo, sums, 0.0)
-
-    def window_sum(self, sorted_values: F64, prefix: F64, width: int) -> F64:
-        """Return, per sorted row, the sum of `sorted_values` over its key's rows in
-        [t - width, t) (`range_sum` over [since(width), before), `prefix` from `prefix`)."""
-        lo, last = self.since(width), self.last_before
-        sums = prefix[last]
-        sums += sorted_values[last]
+    def window_sum(self, prefix: F64, width: int) -> F64:
+        """Return, per sorted row, the sum of the values over its key's rows in [t - width, t)
+        (`prefix` from `prefix`)."""
+        lo = self.since(width)
+        # A non-empty window's last row is never its key's last row (the row itself comes
+        # later), so entry last_before + 1 holds the running sum through it.
+        sums = prefix[1:][self.last_before]
         sums -= prefix[lo]
-        sums[lo == self.before] = 0.0
+        sums[self.empty_window(width)] = 0.0
         return sums
 
     def running_max(self, sorted_values: I64) -> I64:
