@@ -103,3 +103,32 @@ def test_unsort_of_the_first_rows_equals_the_full_unsort() -> None:
     head = Timeline(keys, times, outputs=40)
     assert np.array_equal(head.unsort(full.sort(values)), values[:40])
     assert np.array_equal(head.unsort(full.sort(values), all_rows=True), values)
+
+
+@pytest.mark.parametrize("size", [50, 5_000])
+def test_dense_codes_number_values_by_first_appearance_on_both_paths(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Polars coding of large columns gives the dictionary's codes: first appearance
+    order, nulls last, the categories in code order."""
+    rng = np.random.default_rng(size)
+    values = pl.Series("v", [None if r < 0.1 else f"k{r * 40:.0f}" for r in rng.random(size)])
+    small_codes, small_categories = rows.dense_codes(values)
+    monkeypatch.setattr(rows, "SMALL_ROWS", 0)
+    large_codes, large_categories = rows.dense_codes(values)
+    assert small_codes.tolist() == large_codes.tolist()
+    assert small_categories.equals(large_categories, check_names=True)
+    assert large_categories.dtype == pl.String
+
+
+def test_first_positions_of_many_keys_in_a_small_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many keys looked up in a small table (membership test first) give the join's answer:
+    the first position of each key, -1 for unknown and null keys."""
+    monkeypatch.setattr(rows, "SMALL_ROWS", 0)
+    keys = pl.Series([f"id{i % 97}" if i % 11 else None for i in range(3_000)])
+    table = pl.Series(["id5", "id7", None, "id5", "x", "id96"])
+    expected = [
+        -1 if k is None else ([*table.to_list()].index(k) if k in table.to_list() else -1)
+        for k in keys.to_list()
+    ]
+    assert rows.first_positions(keys, table).tolist() == expected

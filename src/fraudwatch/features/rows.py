@@ -90,9 +90,14 @@ def dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
     """
     if len(values) <= SMALL_ROWS:
         return _small_dense_codes(values)
-    categories = values.drop_nulls().unique(maintain_order=True)
-    codes = values.cast(pl.Enum(categories.cast(pl.String))).to_physical().cast(pl.Int64)
-    return codes.fill_null(len(categories)).to_numpy(), categories
+    # A Categorical with categories of its own numbers values in order of first appearance,
+    # in one hashing pass (tests/features/test_paths.py holds it to the dictionary's codes).
+    coded = values.cast(pl.String).cast(pl.Categorical(pl.Categories.random()))
+    categories = coded.drop_nulls().unique(maintain_order=True).cast(values.dtype)
+    physical = coded.to_physical()
+    if physical.has_nulls():
+        physical = physical.fill_null(len(categories))
+    return physical.to_numpy().astype(np.int64), categories.alias(values.name)
 
 
 def _small_dense_codes(values: pl.Series) -> tuple[I64, pl.Series]:
@@ -118,6 +123,16 @@ def first_positions(keys: pl.Series, table: pl.Series) -> I64:
         first.pop(None, None)  # as in a join: a null matches nothing
         matches = map(first.get, keys.to_list(), repeat(-1))
         return np.fromiter(matches, dtype=np.int64, count=len(keys))
+    if len(keys) > 4 * len(table):
+        # Few keys can match: a membership test (no join) finds them, and only they are joined.
+        candidates = np.flatnonzero(keys.is_in(table.implode()).fill_null(False).to_numpy())
+        found = np.full(len(keys), -1, dtype=np.int64)
+        found[candidates] = _joined_positions(keys.gather(candidates), table)
+        return found
+    return _joined_positions(keys, table)
+
+
+def _joined_positions(keys: pl.Series, table: pl.Series) -> I64:
     positions = (
         table.alias("key")
         .to_frame()
