@@ -43,26 +43,15 @@ def _excluding_known_frauds(rows: Rows, accounts: Timeline, events: FraudEvents)
     return z, known
 
 
-def account_features(
-    rows: Rows, accounts: Timeline, events: FraudEvents, customer_z: F64
-) -> Columns:
-    """Return the account's known frauds and z-score without them (30d), its anomalous share
-    (24h) and the seconds since its previous transaction (capped at 30 days, the fill).
+def account_record_features(rows: Rows, accounts: Timeline, events: FraudEvents) -> Columns:
+    """Return the account's known frauds and z-score without them (30d) and the seconds since
+    its previous transaction (capped at 30 days, the fill).
 
     - account_known_frauds_30d: its transactions in [t-30d, t) labelled fraud with labeled_at < t.
     - account_zscore_excl_fraud_30d: z of the amount against its transactions in [t-30d, t)
       minus those known frauds (fewer than 2 left: 0).
-    - account_anomalous_share_24h: share of its transactions in [t-24h, t) whose own customer
-      z-score had |z| > 3 (none: 0).
     """
     z, known = _excluding_known_frauds(rows, accounts, events)
-    anomalous = (np.abs(accounts.sort(customer_z)) > ANOMALY_Z).astype(np.float64)
-    day = micros(DAY)
-    count = accounts.before - accounts.since(day)
-    share = accounts.window_sum(accounts.prefix(anomalous), day)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share /= count
-    share[count == 0] = 0.0
     has_previous = accounts.before > accounts.starts
     gap = np.where(has_previous, accounts.gap, micros(MONTH)) / 1e6
     cap = FEATURES_BY_NAME["seconds_since_prev_tx"].fill
@@ -70,6 +59,18 @@ def account_features(
     return {
         "account_known_frauds_30d": accounts.unsort(known.astype(np.int32)),
         "account_zscore_excl_fraud_30d": accounts.unsort(z),
-        "account_anomalous_share_24h": accounts.unsort(share),
         "seconds_since_prev_tx": accounts.unsort(gap),
     }
+
+
+def anomalous_share(accounts: Timeline, customer_z: F64) -> Columns:
+    """Return account_anomalous_share_24h: the share of the account's transactions in
+    [t-24h, t) whose own customer z-score (every row's, `customer_z`) had |z| > 3 (none: 0)."""
+    anomalous = (np.abs(accounts.sort(customer_z)) > ANOMALY_Z).astype(np.float64)
+    day = micros(DAY)
+    count = accounts.before - accounts.since(day)
+    share = accounts.window_sum(accounts.prefix(anomalous), day)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share /= count
+    share[count == 0] = 0.0
+    return {"account_anomalous_share_24h": accounts.unsort(share)}

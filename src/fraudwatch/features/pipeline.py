@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from fraudwatch.features.account import account_features
+from fraudwatch.features.account import account_record_features, anomalous_share
 from fraudwatch.features.amounts import customer_features, velocity_features
 from fraudwatch.features.calendar import transaction_features
 from fraudwatch.features.encoders import Encoders, encode
@@ -65,7 +65,8 @@ def _build(
         if "novelty" in wanted:
             parts.append(run.submit(lambda: novelty_features(rows, accounts.result())))
         if "account" in wanted:
-            parts.append(run.submit(_account_features, rows, accounts, events, customer))
+            parts.append(run.submit(_account_record, rows, accounts, events))
+            parts.append(run.submit(_anomalous_share, accounts, customer))
         if "transaction" in wanted:
             parts.append(run.submit(transaction_features, rows))
         if "encoding" in wanted:
@@ -85,14 +86,16 @@ def _customer_features(
     return customer_features(rows, rows.timeline(customer_codes(rows, per_account.result())))
 
 
-def _account_features(
-    rows: Rows,
-    accounts: Future[Timeline],
-    events: Future[FraudEvents],
-    customer: Future[tuple[Columns, NDArray[np.float64]]],
+def _account_record(rows: Rows, accounts: Future[Timeline], events: Future[FraudEvents]) -> Columns:
+    """Return the account's own record, once its timeline and the fraud events are known."""
+    return account_record_features(rows, accounts.result(), events.result())
+
+
+def _anomalous_share(
+    accounts: Future[Timeline], customer: Future[tuple[Columns, NDArray[np.float64]]]
 ) -> Columns:
-    """Return the account features, once the customer z-scores they build on are known."""
-    return account_features(rows, accounts.result(), events.result(), customer.result()[1])
+    """Return the account's anomalous share, once the customer z-scores it counts are known."""
+    return anomalous_share(accounts.result(), customer.result()[1])
 
 
 def _column(feature: Feature, values: NDArray[Any], targets: int) -> pl.Series:

@@ -11,6 +11,7 @@ plain Python rather than Polars queries, whose fixed cost would dominate; both g
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
@@ -161,6 +162,8 @@ class Rows:
     account: I64
     accounts: pl.Series
     _codes: dict[str, tuple[I64, pl.Series]] = field(default_factory=dict)
+    _coding: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
     def by_time(self) -> I64:
@@ -173,9 +176,13 @@ class Rows:
         return Timeline(keys, self.times, order, outputs=self.targets)
 
     def codes(self, column: str) -> tuple[I64, pl.Series]:
-        """Return `dense_codes` of string `column` (computed once per column)."""
-        if column not in self._codes:
-            self._codes[column] = dense_codes(self.data.get_column(column))
+        """Return `dense_codes` of string `column` (computed once per column, even when
+        builders on several threads ask at once)."""
+        with self._guard:
+            lock = self._coding.setdefault(column, threading.Lock())
+        with lock:
+            if column not in self._codes:
+                self._codes[column] = dense_codes(self.data.get_column(column))
         return self._codes[column]
 
     @property
