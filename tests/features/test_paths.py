@@ -7,7 +7,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fraudwatch.features import FeatureInputs, compute_features, fit_encoders, parallel, rows
+from fraudwatch.features import (
+    FeatureInputs,
+    compute_features,
+    fit_encoders,
+    output,
+    parallel,
+    profile,
+    rows,
+)
 from fraudwatch.features.inputs import empty_profiles
 from fraudwatch.features.sorting import order_by_key, stable_argsort, time_order
 from fraudwatch.features.windows import Timeline
@@ -132,3 +140,28 @@ def test_first_positions_of_many_keys_in_a_small_table(monkeypatch: pytest.Monke
         for k in keys.to_list()
     ]
     assert rows.first_positions(keys, table).tolist() == expected
+
+
+@pytest.mark.parametrize("index", [0, 42, 227])
+def test_few_rows_assembled_row_wise_equal_the_column_wise_frame(
+    world: Scenario, index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-transaction frame built row-wise from Python values equals (values, fills and
+    types) the frame built one column at a time."""
+    inputs = _one_transaction_inputs(world, index)
+    encoders = fit_encoders(world.inputs())
+    row_wise = compute_features(inputs, encoders)
+    monkeypatch.setattr(output, "ROW_WISE_UP_TO", 0)
+    column_wise = compute_features(inputs, encoders)
+    assert row_wise.schema == column_wise.schema
+    assert row_wise.equals(column_wise)
+
+
+def test_risk_ratings_coded_in_python_equal_the_polars_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Risk ratings are trimmed and upper-cased alike on both paths; others are missing."""
+    ratings = pl.Series([" low", "MEDIUM ", None, "High", "unknown", "\tmedium\n", "", "low"])
+    small = profile._risk_codes(ratings)
+    monkeypatch.setattr(profile, "SMALL_ROWS", 0)
+    np.testing.assert_array_equal(small, profile._risk_codes(ratings))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Future
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -24,6 +24,7 @@ from fraudwatch.features.label_events import FraudEvents, fraud_events
 from fraudwatch.features.memory import reused_memory
 from fraudwatch.features.merchant_risk import merchant_features
 from fraudwatch.features.novelty import novelty_features
+from fraudwatch.features.output import output_frame
 from fraudwatch.features.parallel import runner
 from fraudwatch.features.profile import (
     AccountProfiles,
@@ -32,7 +33,7 @@ from fraudwatch.features.profile import (
     profile_features,
 )
 from fraudwatch.features.rows import Columns, Rows, build_rows
-from fraudwatch.features.spec import FEATURES, SEED_SOURCES, Feature, Source
+from fraudwatch.features.spec import FEATURES, SEED_SOURCES, Source
 from fraudwatch.features.windows import Timeline
 
 # From this many rows (transactions plus history), large temporaries reuse freed memory.
@@ -98,19 +99,6 @@ def _anomalous_share(
     return anomalous_share(accounts.result(), customer.result()[1])
 
 
-def _column(feature: Feature, values: NDArray[Any], targets: int) -> pl.Series:
-    """Return one output column: the first `targets` rows, missing values filled, in the
-    declared type."""
-    array = values[:targets]
-    if feature.dtype == "int":
-        return pl.Series(feature.name, array.astype(np.int32, copy=False))
-    floats = array.astype(np.float64, copy=False)
-    # A sum is NaN whenever a value is (and rarely otherwise): one pass, no temporary array.
-    if np.isnan(floats.sum()) and np.isnan(floats).any():
-        floats = np.where(np.isnan(floats), feature.fill, floats)
-    return pl.Series(feature.name, floats)
-
-
 def compute_selected(
     inputs: FeatureInputs, encoders: Encoders, sources: Iterable[Source]
 ) -> pl.DataFrame:
@@ -127,8 +115,7 @@ def _compute(inputs: FeatureInputs, encoders: Encoders, wanted: frozenset[Source
     declared = {f.name for f in features}
     if set(columns) != declared:
         raise RuntimeError(f"builders and spec disagree: {sorted(set(columns) ^ declared)}")
-    head = rows.data.select("transaction_id", "transaction_timestamp").head(rows.targets)
-    return head.hstack([_column(f, columns[f.name], rows.targets) for f in features])
+    return output_frame(rows, features, columns)
 
 
 def compute_features(inputs: FeatureInputs, encoders: Encoders) -> pl.DataFrame:

@@ -99,15 +99,15 @@ def _customer_codes(key_per_account: I64) -> I64:
 def _risk_codes(ratings: pl.Series) -> F64:
     """Return LOW / MEDIUM / HIGH (trimmed, any case) as 0 / 1 / 2, NaN for anything else."""
     codes = {rating: float(code) for code, rating in enumerate(RISK_RATINGS)}
-    if len(ratings) <= SMALL_ROWS and all(r is None or r.isascii() for r in ratings.to_list()):
-        # Polars trims Unicode White_Space; within ASCII that is exactly these characters.
-        return np.array(
-            [
-                np.nan if r is None else codes.get(r.strip(_ASCII_SPACE).upper(), np.nan)
-                for r in ratings.to_list()
-            ],
-            dtype=np.float64,
-        )
+    if len(ratings) <= SMALL_ROWS:
+        listed = ratings.to_list()
+        distinct = set(listed)
+        distinct.discard(None)
+        if all(r.isascii() for r in distinct):
+            # Polars trims Unicode White_Space; within ASCII that is exactly these characters.
+            code = {r: codes.get(r.strip(_ASCII_SPACE).upper(), np.nan) for r in distinct}
+            code[None] = np.nan
+            return np.fromiter(map(code.__getitem__, listed), dtype=np.float64, count=len(listed))
     mapped = (
         ratings.str.strip_chars()
         .str.to_uppercase()

@@ -234,11 +234,11 @@ def _union(transactions: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     if history.height == 0:
         return transactions
     if transactions.height + history.height <= SMALL_ROWS:
-        return pl.concat([transactions, _new_history(transactions, history)])
+        return transactions.vstack(_new_history(transactions, history))
     ids = transactions.select("transaction_id")
     extra = history.join(ids, on="transaction_id", how="anti", maintain_order="left")
     extra = extra.unique("transaction_id", keep="first", maintain_order=True)
-    return pl.concat([transactions, extra])
+    return transactions.vstack(extra)
 
 
 def _new_history(transactions: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
