@@ -53,6 +53,10 @@ def _build(
     with runner(rows.size) as run:
         accounts = run.submit(rows.timeline, rows.account)
         per_account = run.submit(account_profiles, rows, inputs.profiles)
+        # Coded up front, while the timelines are built, rather than by the first builder
+        # that needs them (which would then hold up the others waiting for the same codes).
+        for column in _coded_columns(wanted):
+            run.submit(rows.codes, column)
         if wanted & {"merchant", "account"}:
             events = run.submit(fraud_events, rows, inputs.labels)
         if wanted & {"customer", "account"}:
@@ -77,6 +81,18 @@ def _build(
         columns: Columns = {}
         for part in parts:
             columns.update(part.result())
+    return columns
+
+
+def _coded_columns(wanted: frozenset[Source]) -> list[str]:
+    """Return the string columns whose codes the `wanted` builders read."""
+    columns = []
+    if wanted & {"merchant", "novelty"}:
+        columns.append("merchant_name")
+    if wanted & {"novelty", "encoding"}:
+        columns.append("channel_name")
+    if "encoding" in wanted:
+        columns.append("transaction_type")
     return columns
 
 
