@@ -165,3 +165,21 @@ def test_risk_ratings_coded_in_python_equal_the_polars_path(
     small = profile._risk_codes(ratings)
     monkeypatch.setattr(profile, "SMALL_ROWS", 0)
     np.testing.assert_array_equal(small, profile._risk_codes(ratings))
+
+
+@pytest.mark.parametrize("repeats", [False, True])
+def test_history_repeating_ids_is_united_alike_on_both_paths(
+    world: Scenario, repeats: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History repeating the transactions' ids and its own keeps one row per id (the
+    transactions' row, else the first), on the dictionary and the Polars paths alike."""
+    transactions = world.transactions.slice(100, 50)
+    history = world.transactions.head(150)
+    if repeats:
+        history = pl.concat([history, history.slice(20, 30)])
+    small = rows._union(transactions, history)
+    monkeypatch.setattr(rows, "SMALL_ROWS", 0)
+    large = rows._union(transactions, history)
+    assert small.equals(large)
+    assert large.height == 150
+    assert large.get_column("transaction_id").n_unique() == 150
