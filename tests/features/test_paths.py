@@ -129,10 +129,13 @@ def test_dense_codes_number_values_by_first_appearance_on_both_paths(
     assert large_categories.dtype == pl.String
 
 
-def test_first_positions_of_many_keys_in_a_small_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Many keys looked up in a small table (membership test first) give the join's answer:
-    the first position of each key, -1 for unknown and null keys."""
-    monkeypatch.setattr(rows, "SMALL_ROWS", 0)
+@pytest.mark.parametrize("small_rows", [0, rows.SMALL_ROWS])
+def test_first_positions_of_many_keys_in_a_small_table(
+    small_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many keys looked up in a small table (membership test first, then a join or, for few
+    matches, a dictionary) give the first position of each key, -1 for unknown and null keys."""
+    monkeypatch.setattr(rows, "SMALL_ROWS", small_rows)
     keys = pl.Series([f"id{i % 97}" if i % 11 else None for i in range(3_000)])
     table = pl.Series(["id5", "id7", None, "id5", "x", "id96"])
     expected = [
