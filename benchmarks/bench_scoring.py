@@ -29,8 +29,8 @@ from fraudwatch.features import Encoders, compute_features, load_training_inputs
 from fraudwatch.model import load_champion
 from fraudwatch.model.predict import feature_matrix
 from fraudwatch.scoring import run_scoring
-from fraudwatch.scoring.run import DEFAULT_BATCH_SIZE
 from fraudwatch.scoring.loop import Stopper, run_continuous
+from fraudwatch.scoring.run import DEFAULT_BATCH_SIZE
 from fraudwatch.warehouse import (
     create_warehouse_engine,
     list_models,
