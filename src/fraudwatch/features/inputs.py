@@ -307,6 +307,30 @@ def _read_labels(
     return pl.concat(frames).unique("transaction_id", maintain_order=True)
 
 
+def _read_window_labels(
+    engine: Engine, batch: pl.DataFrame, reader: Reader = read_arrow_frame
+) -> pl.DataFrame:
+    """Return `_read_labels(engine, batch, [sa.true()])`: every label known before the batch's
+    last time of a transaction in its window.
+
+    Driven from the labels (the labeled_at index), each looking up its transaction by key:
+    labels are a small share of transactions, and SQLite's planner, without statistics, would
+    otherwise scan every transaction of the window (1M-row window: 0.25 s -> 0.03 s).
+    """
+    staging, labels = tables.transaction_staging, tables.fraud_labels
+    first, last = _bounds(batch)
+    in_window = (
+        sa.select(staging.c.transaction_id)
+        .where(
+            staging.c.transaction_id == labels.c.transaction_id,
+            *_time_range(first - LOOKBACK, last),
+        )
+        .exists()
+    )
+    statement = label_select().where(labels.c.labeled_at < last, in_window)
+    return reader(engine, statement, FEATURE_LABEL_SCHEMA)
+
+
 def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
     """Return the inputs to score `batch` (transactions, `TRANSACTION_SCHEMA`).
 
@@ -323,10 +347,10 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
     merchants = batch["merchant_name"].drop_nulls().unique().sort().to_list()
     history = _read_history(engine, batch, accounts, merchants)
     if len(accounts) > WHOLE_WINDOW_FROM_ACCOUNTS:
-        keys: list[sa.ColumnElement[bool]] = [sa.true()]
+        found_labels = _read_window_labels(engine, batch)
     else:
         keys = _account_keys(accounts) + _merchant_keys(merchants)
-    found_labels = _read_labels(engine, batch, keys)
+        found_labels = _read_labels(engine, batch, keys)
     return FeatureInputs(batch, history, profiles, found_labels)
 
 
@@ -409,7 +433,7 @@ class ScoringHistory:
         # Every label of the window's transactions known before the batch's last time: a
         # superset of `load_scoring_inputs`'s (the pipeline uses only the labels of its rows),
         # in one statement rather than one per chunk of accounts and merchants.
-        found_labels = _read_labels(engine, batch, [sa.true()], reader)
+        found_labels = _read_window_labels(engine, batch, reader)
         return FeatureInputs(batch, history, profiles, found_labels)
 
     def _span(
