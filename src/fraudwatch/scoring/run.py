@@ -8,8 +8,8 @@ batch in hand and the one being written (uncommitted, so still unscored) and lea
 'running'; the next scorer marks that run 'abandoned' (liveness.py).
 
 A large batch is written in the background while the next one is read and scored (writer.py);
-a full batch ends before its last timestamp, so the rows being written are exactly those up to
-a time the next read starts after.
+a full batch ends on a whole timestamp, so every row being written lies at or before a time the
+next read starts after (rows a batch of one timestamp could not hold are left to the sweep).
 """
 
 from __future__ import annotations
