@@ -11,11 +11,11 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from fraudwatch.runtime import Component, Policy, Supervisor, backoff_delay
+from tests.runtime.processes import alive
 
 FAST = Policy(grace_seconds=2.0, backoff_seconds=0.1, max_backoff_seconds=1.0, poll_seconds=0.05)
 
@@ -30,15 +30,6 @@ SLEEPER = child("""
     print("ready", flush=True)
     time.sleep(120)
 """)
-
-
-def alive(pid: int) -> bool:
-    """Return True if `pid` is a live process (a zombie counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -39,15 +39,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def alive(pid: int) -> bool:
-    """Return True if `pid` is a live process (a zombie counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
 def group_members(groups: set[int]) -> list[int]:
     """Return the live pids whose process group is one of `groups`."""
     members = []

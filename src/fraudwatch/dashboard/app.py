@@ -166,6 +166,17 @@ def create_app(
     return App(build_ui(high_risk_threshold), build_server(context, state))
 
 
+def app_from_settings() -> App:
+    """Return the dashboard configured by fraudwatch's settings (environment, `.env`)."""
+    settings = get_settings()
+    return create_app(
+        settings.database_url,
+        settings.model_dir,
+        settings.dashboard_refresh_seconds,
+        high_risk_threshold=settings.high_risk_threshold,
+    )
+
+
 _app: App | None = None
 
 
@@ -175,11 +186,5 @@ def __getattr__(name: str) -> App:
     if name != "app":
         raise AttributeError(name)
     if _app is None:
-        settings = get_settings()
-        _app = create_app(
-            settings.database_url,
-            settings.model_dir,
-            settings.dashboard_refresh_seconds,
-            high_risk_threshold=settings.high_risk_threshold,
-        )
+        _app = app_from_settings()
     return _app

@@ -52,16 +52,9 @@ Settings come from the content's environment variables on Connect (FRAUDWATCH_DA
 FRAUDWATCH_MODEL_DIR, ...); nothing secret is stored in this bundle.
 """
 
-from fraudwatch.config import get_settings
-from fraudwatch.dashboard import create_app
+from fraudwatch.dashboard.app import app_from_settings
 
-_settings = get_settings()
-app = create_app(
-    _settings.database_url,
-    _settings.model_dir,
-    _settings.dashboard_refresh_seconds,
-    high_risk_threshold=_settings.high_risk_threshold,
-)
+app = app_from_settings()
 '''
 
 API_APP = '''\
