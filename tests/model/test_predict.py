@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from fraudwatch.model.predict import _ONE_THREAD_BELOW, feature_matrix
+from fraudwatch.model.predict import _FEW_ROWS, feature_matrix
 
 
 def test_small_and_large_frames_give_the_same_matrix() -> None:
     """A few rows are gathered column by column in NumPy, many rows by Polars: the float32
     matrix is identical, in the model's column order, whatever the frame's own order."""
     rng = np.random.default_rng(3)
-    n = _ONE_THREAD_BELOW + 10
+    n = _FEW_ROWS + 10
     frame = pl.DataFrame(
         {
             "count": rng.integers(0, 1_000, n).astype(np.int32),
