@@ -107,8 +107,9 @@ def _jobs(bank: Bank, model: Any) -> list[ScoreJob]:
 def test_requests_scored_together_score_as_alone(
     bank: Bank, app: FastAPI, client: TestClient
 ) -> None:
-    """Waiting requests are coalesced into one worker call, but a request on an account another
-    waiting request touches is scored apart: every verdict equals its request scored alone."""
+    """Waiting requests are coalesced into one worker call and one scoring call, even when they
+    share an account: every verdict equals its request scored alone (a request is not history
+    for another)."""
     state: ServingState = app.state.serving
     engine = app.state.engine
     jobs = _jobs(bank, app.state.holder.model)
@@ -126,7 +127,7 @@ def test_requests_scored_together_score_as_alone(
 
     served = state.served
     results = asyncio.run(together())
-    assert state.served == served + 2  # {A, C} in one scoring call, B in another
+    assert state.served == served + 1
     for got, expected in zip(results, alone, strict=True):
         assert isinstance(expected, list)
         assert got[0]["fraud_probability"] == expected[0]["fraud_probability"]

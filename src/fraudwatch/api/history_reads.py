@@ -53,6 +53,19 @@ def read_stored_after(engine: Engine, created: datetime, *, inclusive: bool) -> 
     return read_frame(engine, statement, STAGED_SCHEMA)
 
 
+def read_stamps_before(
+    engine: Engine, low: datetime, high: datetime, before: datetime
+) -> list[tuple[str, datetime]]:
+    """Return (transaction_id, record_created_ts) of the transactions stamped in [low, high]
+    whose transaction_timestamp is before `before`: stored with a window's rows, too old for it."""
+    stamp = _staging.c.record_created_ts
+    statement = sa.select(_staging.c.transaction_id, stamp).where(
+        stamp >= low, stamp <= high, _staging.c.transaction_timestamp < before
+    )
+    with engine.connect() as conn:
+        return [(key, created) for key, created in conn.execute(statement)]
+
+
 def count_stored_between(engine: Engine, low: datetime, high: datetime) -> int:
     """Return how many transactions have low <= record_created_ts <= high (index only)."""
     stamp = _staging.c.record_created_ts

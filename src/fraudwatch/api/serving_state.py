@@ -10,14 +10,16 @@ Loaded once (`load`), then kept current by `refresh`, which reads only what chan
 - every `RECONCILE_EVERY_SECONDS`, whole counts of the window and of the labels: a difference
   (a very late commit) reads everything again.
 
-`inputs_for(batch)` then returns, without reading anything, the `FeatureInputs` that
-`load_scoring_inputs(engine, batch)` would: the same history rows, merchant marks, profiles and
-(a superset of the used) labels. A transaction committed less than one refresh interval ago may
-be missing from that history: that is the staleness bound.
+`online` holds the same rows, profiles and labels for the one-transaction feature path
+(`features.online`), which the API scores with. `inputs_for(batch)` returns, without reading
+anything, the `FeatureInputs` that `load_scoring_inputs(engine, batch)` would: the same history
+rows, merchant marks, profiles and (a superset of the used) labels. A transaction committed less
+than one refresh interval ago may be missing from that history: that is the staleness bound.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -34,6 +36,7 @@ from fraudwatch.api.staged_feed import StagedFeed
 from fraudwatch.api.window import TransactionWindow, empty_window
 from fraudwatch.features import LOOKBACK, FeatureInputs
 from fraudwatch.features.inputs import empty_labels, empty_profiles
+from fraudwatch.features.online import OnlineHistory
 from fraudwatch.warehouse import utc_now
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class ServingState:
         self._feed: StagedFeed | None = None
         self.profiles = ProfileIndex(empty_profiles())
         self.labels = LabelIndex(empty_labels())
+        self._online = OnlineHistory()
         self.loaded = False
         self.refreshed_at = 0.0  # time.monotonic() of the last complete load or refresh
         self.served = 0  # batches whose inputs came from memory
@@ -78,10 +82,17 @@ class ServingState:
         with self._lock:
             started = time.perf_counter()
             start = self.clock() - LOOKBACK - SLACK
-            self._feed = StagedFeed(self.engine, start)
+            feed = StagedFeed(self.engine, start)
+            self._feed = feed
             self._load_profiles()
             self._load_labels()
+            self._online = feed.online  # published whole: profiles and labels in it first
             self.loaded = True
+            # The modules, the model and the history are ~200,000 long-lived objects; a full
+            # collection walks them all (60-100 ms here), a stall in whichever request runs
+            # into it. Frozen, the collector skips them (reference counting still frees them).
+            gc.collect()
+            gc.freeze()
             self.refreshed_at = self._reconciled_at = time.monotonic()
             log.info(
                 "serving history: %d transactions, %d profiles, %d labels in %.2f s",
@@ -99,7 +110,9 @@ class ServingState:
         with self._lock:
             assert self._feed is not None
             self._feed.add_new()
-            self.labels.add(reads.read_labels(self.engine, self._label_since()))
+            labels = reads.read_labels(self.engine, self._label_since())
+            self.labels.add(labels)
+            self._feed.online.add_labels(labels.iter_rows())
             now = time.monotonic()
             if (
                 now - self._profiles_at > PROFILES_EVERY_SECONDS
@@ -120,6 +133,12 @@ class ServingState:
     def window(self) -> TransactionWindow:
         """Return the transactions held (an empty window before `load`)."""
         return empty_window(self.clock()) if self._feed is None else self._feed.window
+
+    @property
+    def online(self) -> OnlineHistory:
+        """Return the held rows, profiles and labels for `features.online` (empty before
+        `load`)."""
+        return self._online
 
     def serves(self, first: datetime) -> bool:
         """Return True if memory holds the history of a batch whose first time is `first`:
@@ -149,11 +168,17 @@ class ServingState:
         return None if latest is None else latest - LABEL_MARGIN
 
     def _load_profiles(self) -> None:
-        self.profiles = ProfileIndex(reads.read_profiles(self.engine))
+        profiles = reads.read_profiles(self.engine)
+        self.profiles = ProfileIndex(profiles)
+        assert self._feed is not None
+        self._feed.online.set_profiles(profiles)
         self._profiles_at = time.monotonic()
 
     def _load_labels(self) -> None:
-        self.labels = LabelIndex(reads.read_labels(self.engine))
+        labels = reads.read_labels(self.engine)
+        self.labels = LabelIndex(labels)
+        assert self._feed is not None
+        self._feed.online.add_labels(labels.iter_rows())
 
     def _drop_expired(self, feed: StagedFeed) -> None:
         start = self.clock() - LOOKBACK - SLACK

@@ -17,15 +17,27 @@ from sqlalchemy.engine import Engine
 from fraudwatch.api import history_reads as reads
 from fraudwatch.api.window import TransactionWindow
 from fraudwatch.features.inputs import LATE_COMMIT_MARGIN
+from fraudwatch.features.online import OnlineHistory
 
 
 class StagedFeed:
-    """A `TransactionWindow` from `start` on, kept current from the warehouse (one writer)."""
+    """A `TransactionWindow` from `start` on, kept current from the warehouse (one writer), and
+    the same rows in `online`, the one-transaction feature path's history."""
 
     def __init__(self, engine: Engine, start: datetime) -> None:
         self.engine = engine
-        self.window = TransactionWindow(reads.read_staged_since(engine, start), start)
+        rows = reads.read_staged_since(engine, start)
+        self.window = TransactionWindow(rows, start)
+        self.online = OnlineHistory()
+        self.online.add_transactions(rows.iter_rows(named=True))
         self._outside: dict[str, datetime] = {}  # id -> record_created_ts, stamped near the mark
+        mark = self.window.latest_created()
+        if mark is not None:
+            # Rows stored with the window's but older than it: known now, so the first refresh
+            # does not find the margin's count short and read it all again (after a backfill,
+            # the margin can hold every row).
+            low = mark - LATE_COMMIT_MARGIN
+            self._outside.update(reads.read_stamps_before(engine, low, mark, start))
 
     def add_new(self) -> int:
         """Read the rows stored since the last read into the window; return how many it took."""
@@ -43,6 +55,7 @@ class StagedFeed:
     def drop_before(self, start: datetime) -> None:
         """Forget the rows older than `start` (a new, smaller window)."""
         self.window = self.window.since(start)
+        self.online.drop_before(start)
 
     def complete(self) -> bool:
         """Return True if the window holds as many rows as the warehouse has since its start."""
@@ -62,4 +75,5 @@ class StagedFeed:
             rows.filter(before).select("transaction_id", "record_created_ts").iter_rows()
         ):
             self._outside[transaction_id] = created
+        self.online.add_transactions(rows.filter(~before).iter_rows(named=True))
         return self.window.add(rows)

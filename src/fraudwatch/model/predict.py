@@ -72,7 +72,15 @@ def reason_codes(model: LoadedModel, features: pl.DataFrame, top_n: int = 3) -> 
     reasons, largest first, so a clearly legitimate transaction may have fewer than `top_n`.
     """
     names = model.feature_list
-    values = contributions(model.booster, feature_matrix(features, names), names)
+    return matrix_reasons(model, feature_matrix(features, names), top_n)
+
+
+def matrix_reasons(
+    model: LoadedModel, matrix: npt.NDArray[np.float32], top_n: int = 3
+) -> list[list[Reason]]:
+    """Return `reason_codes` for a feature matrix in the model's feature order."""
+    names = model.feature_list
+    values = contributions(model.booster, matrix, names)
     if values.shape[0] == 0:
         return []
     k = min(top_n, len(names))
