@@ -1,5 +1,6 @@
-"""The API's in-memory serving state gives the scoring path's features on every backend, and
-stays current as transactions, late commits and labels arrive."""
+"""The API's in-memory serving state gives the scoring path's features on every backend, through
+`inputs_for` and through the one-transaction path (`online`), and stays current as
+transactions, late commits and labels arrive."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 from fraudwatch.api import serving_state
 from fraudwatch.api.serving_state import ServingState
 from fraudwatch.features import Encoders, compute_features, fit_encoders, load_scoring_inputs
+from fraudwatch.features.spec import FEATURE_COLUMNS
 from fraudwatch.schemas import UNKNOWN
 from fraudwatch.warehouse import insert_labels, insert_transactions, tables, utc_now
 from tests.features.scenario import START, Scenario, assert_features_equal, make_scenario
@@ -42,6 +44,14 @@ def _assert_memory_matches_warehouse(
     from_memory = compute_features(state.inputs_for(batch), encoders)
     from_warehouse = compute_features(load_scoring_inputs(engine, batch), encoders)
     assert_features_equal(from_memory, from_warehouse)
+    assert_features_equal(_online(state, batch, encoders), from_warehouse)
+
+
+def _online(state: ServingState, batch: pl.DataFrame, encoders: Encoders) -> pl.DataFrame:
+    """Return the one-transaction path's features of `batch` (one call) as a features frame."""
+    values = state.online.features(batch.to_dicts(), encoders)
+    frame = pl.DataFrame(values, schema=list(FEATURE_COLUMNS), orient="row")
+    return frame.insert_column(0, batch["transaction_id"])
 
 
 def _batches(rows: pl.DataFrame, size: int) -> list[pl.DataFrame]:
@@ -58,6 +68,9 @@ def test_memory_inputs_equal_the_warehouse_reads(engine: Engine, world: Scenario
     encoders = fit_encoders(world.inputs())
     for batch in _batches(_served(world.transactions), 7):
         _assert_memory_matches_warehouse(engine, state, batch, encoders)
+    for row in _batches(_served(world.transactions).head(6), 1):  # as the API scores them
+        expected = compute_features(load_scoring_inputs(engine, row), encoders)
+        assert_features_equal(_online(state, row, encoders), expected)
     assert not state.serves(START + timedelta(days=20))
 
 
