@@ -7,11 +7,12 @@ sorted by time, and computes each feature with a few binary searches and sums ov
 transaction's own windows: tens of microseconds.
 
 It is the same definition, not a second one: every feature follows `spec.FEATURES` and the
-builders' rules (windows [t - w, t), labels known before t, amounts centred on the key's first
-amount of the lookback, the std floor, fills), and `tests/features/test_online.py` holds it to
-`compute_features` on seeded banks with ties, nulls, shared customers and late labels, within
-rounding (the pipeline sums through prefix arrays, this path directly: values may differ in the
-last bits, never more).
+builders' rules (windows [t - w, t), labels known before t, the std floor, the fills), and
+`tests/features/test_online.py` holds it to `compute_features` on seeded banks with ties,
+nulls, shared customers and late labels, to 1e-9. The arithmetic differs in one respect: the
+pipeline takes window moments from prefix sums centred on a key's first amount, which loses
+digits when that amount is far from the window's; here they are taken over the window itself
+in two passes, so they are exact to rounding (the test checks such cases against exact sums).
 
 `features(rows)` equals `compute_features` over `rows` with every held row as history (a held
 row with the id of one of `rows` is ignored: the row given wins) and the held profiles and
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,7 +56,11 @@ _WEEK: Final = micros(WEEK)
 _MONTH: Final = micros(MONTH)
 _LOOKBACK: Final = micros(LOOKBACK)
 _EPOCH_WEEKDAY: Final = 3  # 1970-01-01 was a Thursday (Monday = 0)
-_ASCII_SPACE: Final = " \t\n\x0b\x0c\r"
+# Unicode's White_Space, which Polars' strip_chars trims (str.strip would also trim \x1c-\x1f).
+_WHITE_SPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _RISK_CODES: Final = {rating: float(code) for code, rating in enumerate(RISK_RATINGS)}
 _FILL: Final = {name: float(feature.fill) for name, feature in FEATURES_BY_NAME.items()}
 _MERCHANT_FILLS: Final = {
@@ -172,8 +178,7 @@ def _risk_code(rating: str | None) -> float:
     """Return LOW / MEDIUM / HIGH (trimmed, any case) as 0 / 1 / 2, NaN for anything else."""
     if rating is None:
         return math.nan
-    trimmed = rating.strip(_ASCII_SPACE if rating.isascii() else None)
-    return _RISK_CODES.get(trimmed.upper(), math.nan)
+    return _RISK_CODES.get(rating.strip(_WHITE_SPACE).upper(), math.nan)
 
 
 def _number(value: Any) -> float:
@@ -281,6 +286,8 @@ class OnlineHistory:
     def features(self, rows: Sequence[Mapping[str, Any]], encoders: Encoders) -> list[list[float]]:
         """Return each row's features in `FEATURE_COLUMNS` order (see the module's notes)."""
         given = [_row(values) for values in rows]
+        if not given:
+            return []
         with self._lock:
             source = self._overlaid(given) if self._needs_overlay(given) else self
             return [source._features_of(row, encoders) for row in given]
@@ -347,7 +354,7 @@ class OnlineHistory:
             log = parts[0]
             lo = bisect.bisect_left(log.times, start)
             hi = bisect.bisect_left(log.times, row.time)
-            return _Amounts(log.times[lo:hi], log.amounts[lo:hi], row)
+            return _Amounts(log.times[lo:hi], log.amounts[lo:hi])
         merged = sorted(
             (log.times[i], log.amounts[i])
             for log in parts
@@ -355,7 +362,7 @@ class OnlineHistory:
                 bisect.bisect_left(log.times, start), bisect.bisect_left(log.times, row.time)
             )
         )
-        return _Amounts([t for t, _ in merged], [a for _, a in merged], row)
+        return _Amounts([t for t, _ in merged], [a for _, a in merged])
 
     def _account_record(self, row: _Row, account: _Log, customer: _Amounts) -> dict[str, float]:
         """Return the account's known frauds and honest z (30 d), anomalous share (24 h) and
@@ -364,23 +371,16 @@ class OnlineHistory:
         times = account.times
         end = bisect.bisect_left(times, t)
         first = bisect.bisect_left(times, t - _LOOKBACK)
-        reference = account.amounts[first] if first < end else row.amount
         lo = bisect.bisect_left(times, t - _MONTH, first, end)
-        # As the pipeline does: sums over every row, less the sums over the known frauds.
-        centred = [a - reference for a in account.amounts[lo:end]]
-        count, total, squares = float(len(centred)), sum(centred), sum(c * c for c in centred)
-        frauds, fraud_total, fraud_squares = 0, 0.0, 0.0
+        honest, frauds = [], 0
         known = self._known_fraud
         for i in range(lo, end):
             labeled_at = known.get(account.ids[i])
             if labeled_at is not None and max(times[i], labeled_at) < t:
                 frauds += 1
-                fraud_total += centred[i - lo]
-                fraud_squares += centred[i - lo] * centred[i - lo]
-        count -= frauds
-        total -= fraud_total
-        squares -= fraud_squares
-        z = _mean_std_z(count, total, squares, row.amount - reference)[2]
+            else:
+                honest.append(account.amounts[i])
+        z = _z_score(honest, row.amount)
         gap = (t - times[end - 1]) / 1e6 if end > first else _MONTH / 1e6
         return {
             "account_known_frauds_30d": float(frauds),
@@ -426,55 +426,50 @@ class OnlineHistory:
 
 @dataclass(frozen=True)
 class _Amounts:
-    """A customer's rows in [t - LOOKBACK, t) and the transaction they are history for."""
+    """A customer's rows in [t - LOOKBACK, t), in time order: their times and amounts."""
 
     times: list[int]
     amounts: list[float]
-    row: _Row
-
-    @property
-    def reference(self) -> float:
-        """Return the amount every sum is centred on: the first of the lookback, else t's own."""
-        return self.amounts[0] if self.amounts else self.row.amount
 
 
-def _mean_std_z(
-    count: float, total: float, squares: float, own: float
-) -> tuple[float, float, float]:
-    """Return `amounts.mean_std_z` for one row: centred mean, sample std and z (with the std
-    floor; std and z 0 with fewer than 2 amounts, mean 0 with none)."""
-    mean = total / count if count > 0 else 0.0
-    if count <= 1:
-        return mean, 0.0, 0.0
-    std = math.sqrt(max(squares - total * mean, 0.0) / (count - 1))
-    return mean, std, (own - mean) / max(std, STD_FLOOR)
+def _moments(amounts: Sequence[float]) -> tuple[float, float, float]:
+    """Return the count, mean and sample std of `amounts` (std 0 with fewer than 2, mean 0
+    with none), as the pipeline defines them.
+
+    The sums are centred on the first amount, so equal amounts have a std of exactly 0, and
+    taken in two passes (mean, then squared deviations), so amounts far from the window's (the
+    pipeline centres on the key's first amount, which can be anything) cost no digits.
+    """
+    count = len(amounts)
+    if count == 0:
+        return 0.0, 0.0, 0.0
+    reference = amounts[0]
+    centred = [a - reference for a in amounts]
+    mean = sum(centred) / count
+    if count == 1:
+        return 1.0, reference + mean, 0.0
+    deviations = [c - mean for c in centred]
+    variance = sum(map(operator.mul, deviations, deviations)) / (count - 1)
+    return float(count), reference + mean, math.sqrt(variance)
 
 
-def _customer_z(amounts: _Amounts, position: int, time: int, own: float) -> float:
-    """Return the customer z-score of an amount at `time`, against the customer's rows in
-    [time - 30 d, time), the first `position` rows of `amounts` at most."""
-    lo = bisect.bisect_left(amounts.times, time - _MONTH, 0, position)
-    reference = amounts.reference
-    centred = [a - reference for a in amounts.amounts[lo:position]]
-    total = sum(centred)
-    squares = sum(c * c for c in centred)
-    return _mean_std_z(float(len(centred)), total, squares, own - reference)[2]
+def _z_score(amounts: Sequence[float], own: float) -> float:
+    """Return the z-score of `own` against `amounts`: (own - mean) / max(std, 1), or 0 with
+    fewer than 2 amounts."""
+    count, mean, std = _moments(amounts)
+    return (own - mean) / max(std, STD_FLOOR) if count > 1 else 0.0
 
 
 def _customer_features(row: _Row, customer: _Amounts) -> dict[str, float]:
     """Return count, mean, std and z-score of the customer's amounts in [t - 30 d, t)."""
-    end = len(customer.times)
-    reference = customer.reference
     lo = bisect.bisect_left(customer.times, row.time - _MONTH)
-    centred = [a - reference for a in customer.amounts[lo:end]]
-    count = float(len(centred))
-    total = sum(centred)
-    mean, std, z = _mean_std_z(count, total, sum(c * c for c in centred), row.amount - reference)
+    window = customer.amounts[lo:]
+    count, mean, std = _moments(window)
     return {
         "customer_tx_count_30d": count,
-        "customer_amount_mean_30d": mean + reference if count > 0 else 0.0,
+        "customer_amount_mean_30d": mean,
         "customer_amount_std_30d": std,
-        "customer_amount_zscore_30d": z,
+        "customer_amount_zscore_30d": _z_score(window, row.amount),
     }
 
 
@@ -488,8 +483,10 @@ def _anomalous_share(t: int, account: _Log, first: int, end: int, customer: _Amo
     for time, amount in zip(
         account.times[day_start:end], account.amounts[day_start:end], strict=True
     ):
-        position = bisect.bisect_left(customer.times, time)
-        anomalous += abs(_customer_z(customer, position, time, amount)) > ANOMALY_Z
+        # The customer's rows in [time - 30 d, time), as that row's own z-score saw them.
+        lo = bisect.bisect_left(customer.times, time - _MONTH)
+        hi = bisect.bisect_left(customer.times, time, lo)
+        anomalous += abs(_z_score(customer.amounts[lo:hi], amount)) > ANOMALY_Z
     return anomalous / (end - day_start)
 
 
