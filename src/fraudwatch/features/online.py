@@ -355,14 +355,13 @@ class OnlineHistory:
             lo = bisect.bisect_left(log.times, start)
             hi = bisect.bisect_left(log.times, row.time)
             return _Amounts(log.times[lo:hi], log.amounts[lo:hi])
-        merged = sorted(
-            (log.times[i], log.amounts[i])
-            for log in parts
-            for i in range(
-                bisect.bisect_left(log.times, start), bisect.bisect_left(log.times, row.time)
-            )
-        )
-        return _Amounts([t for t, _ in merged], [a for _, a in merged])
+        pairs: list[tuple[int, float]] = []
+        for log in parts:
+            lo = bisect.bisect_left(log.times, start)
+            hi = bisect.bisect_left(log.times, row.time, lo)
+            pairs.extend(zip(log.times[lo:hi], log.amounts[lo:hi], strict=True))
+        pairs.sort()
+        return _Amounts([t for t, _ in pairs], [a for _, a in pairs])
 
     def _account_record(self, row: _Row, account: _Log, customer: _Amounts) -> dict[str, float]:
         """Return the account's known frauds and honest z (30 d), anomalous share (24 h) and
@@ -372,18 +371,16 @@ class OnlineHistory:
         end = bisect.bisect_left(times, t)
         first = bisect.bisect_left(times, t - _LOOKBACK)
         lo = bisect.bisect_left(times, t - _MONTH, first, end)
-        honest, frauds = [], 0
         known = self._known_fraud
-        for i in range(lo, end):
-            labeled_at = known.get(account.ids[i])
-            if labeled_at is not None and max(times[i], labeled_at) < t:
-                frauds += 1
-            else:
-                honest.append(account.amounts[i])
+        labelled = [i for i in range(lo, end) if account.ids[i] in known]
+        frauds = [i for i in labelled if max(times[i], known[account.ids[i]]) < t]
+        honest = account.amounts[lo:end]
+        for i in reversed(frauds):
+            del honest[i - lo]
         z = _z_score(honest, row.amount)
         gap = (t - times[end - 1]) / 1e6 if end > first else _MONTH / 1e6
         return {
-            "account_known_frauds_30d": float(frauds),
+            "account_known_frauds_30d": float(len(frauds)),
             "account_zscore_excl_fraud_30d": z,
             "account_anomalous_share_24h": _anomalous_share(t, account, first, end, customer),
             "seconds_since_prev_tx": min(gap, _FILL["seconds_since_prev_tx"]),
@@ -454,22 +451,26 @@ def _moments(amounts: Sequence[float]) -> tuple[float, float, float]:
 
 
 def _z_score(amounts: Sequence[float], own: float) -> float:
-    """Return the z-score of `own` against `amounts`: (own - mean) / max(std, 1), or 0 with
-    fewer than 2 amounts."""
-    count, mean, std = _moments(amounts)
+    """Return the z-score of `own` against `amounts` (see `_z_of`)."""
+    return _z_of(_moments(amounts), own)
+
+
+def _z_of(moments: tuple[float, float, float], own: float) -> float:
+    """Return (own - mean) / max(std, 1) for (count, mean, std), or 0 with fewer than 2."""
+    count, mean, std = moments
     return (own - mean) / max(std, STD_FLOOR) if count > 1 else 0.0
 
 
 def _customer_features(row: _Row, customer: _Amounts) -> dict[str, float]:
     """Return count, mean, std and z-score of the customer's amounts in [t - 30 d, t)."""
     lo = bisect.bisect_left(customer.times, row.time - _MONTH)
-    window = customer.amounts[lo:]
-    count, mean, std = _moments(window)
+    moments = _moments(customer.amounts[lo:])
+    count, mean, std = moments
     return {
         "customer_tx_count_30d": count,
         "customer_amount_mean_30d": mean,
         "customer_amount_std_30d": std,
-        "customer_amount_zscore_30d": _z_score(window, row.amount),
+        "customer_amount_zscore_30d": _z_of(moments, row.amount),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
-from fraudwatch.api.deps import ApiKeyDep, BatcherDep, MetricsDep, ModelDep
+from fraudwatch.api.deps import ApiKeyDep, ScoringDep
 from fraudwatch.api.schemas import ErrorOut, ScoreBatchOut, ScoreIn, ScoreOut, TransactionBatchIn
 from fraudwatch.api.scoring_jobs import ReasonsMode, ScoreJob
 from fraudwatch.api.verdicts import response_body
@@ -28,9 +28,7 @@ REASONS_HELP = (
 )
 async def score(
     body: Annotated[ScoreIn, Body()],
-    batcher: BatcherDep,
-    model: ModelDep,
-    metrics: MetricsDep,
+    scoring: ScoringDep,
     reasons: Annotated[ReasonsMode, Query(description=REASONS_HELP)] = "flagged",
 ) -> Response:
     """Score with the champion, computing features from the stored history of the account,
@@ -42,8 +40,10 @@ async def score(
     """
     batch = isinstance(body, TransactionBatchIn)
     transactions = body.transactions if isinstance(body, TransactionBatchIn) else [body]
-    verdicts = await batcher.score(ScoreJob([t.row() for t in transactions], model, reasons))
-    metrics.record_scores(
+    model = scoring.model
+    job = ScoreJob([t.row() for t in transactions], model, reasons)
+    verdicts = await scoring.batcher.score(job)
+    scoring.metrics.record_scores(
         model.version, len(verdicts), sum(1 for v in verdicts if v["fraud_prediction"])
     )
     # The verdicts already have ScoreOut's shape: a Response skips FastAPI's re-validation.
