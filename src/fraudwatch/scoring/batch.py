@@ -1,7 +1,9 @@
 """Scoring one batch: features from stored history, the champion's probability, reason codes.
 
-`score_batch` is the one function both the batch job and the API call, so the same transaction
-gets the same probability whichever scores it. It is pure: it reads the warehouse, never writes.
+`score_batch` is the function the batch job calls, and the API for what its memory cannot
+serve; the API's in-memory path (`api.memory_scoring`) uses the same model, matrix and reason
+rule, and tests hold the two to the same probability. It is pure: it reads the warehouse, never
+writes.
 """
 
 from __future__ import annotations
