@@ -9,7 +9,8 @@ Then the API's calls: one transaction with 200 history rows (its account's own a
 their profiles and a few known frauds), in ms per call (target < 1 ms); its baseline is a trivial
 Polars select on the same history frame, the floor of any call that touches Polars at all. And
 the usual API call: the same transaction at a merchant with ~8,000 earlier transactions, which
-arrive as merchant marks (id, merchant and time only).
+arrive as merchant marks (id, merchant and time only); and that transaction on the path the API
+uses, `features.online` over the same history (checked equal), beside `compute_features`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ import polars as pl
 from common import Result, timed
 
 from fraudwatch.features import Encoders, FeatureInputs, compute_features, fit_encoders
-from fraudwatch.features.inputs import MERCHANT_MARK_ACCOUNT
+from fraudwatch.features.inputs import FEATURE_LABEL_SCHEMA, MERCHANT_MARK_ACCOUNT
+from fraudwatch.features.online import OnlineHistory
 from fraudwatch.features.pipeline import seed_features
+from fraudwatch.features.spec import FEATURE_COLUMNS
 from fraudwatch.schemas import CHANNELS, TRANSACTION_SCHEMA, TRANSACTION_TYPES
 
 ROWS = 1_000_000
@@ -222,8 +225,12 @@ def tiny_results(inputs: FeatureInputs, encoders: Encoders) -> list[Result]:
     call = per_call_ms(lambda: compute_features(tiny, encoders))
     select = per_call_ms(lambda: tiny.history.select(pl.col("transaction_amount").sum()))
     api = api_inputs(inputs)
-    compute_features(api, encoders)
+    expected = compute_features(api, encoders)
     api_call = per_call_ms(lambda: compute_features(api, encoders), calls=50)
+    online, transaction = _online_history(api)
+    got = online.features([transaction], encoders)[0]
+    assert np.allclose(got, expected.select(FEATURE_COLUMNS).row(0), rtol=1e-9, atol=1e-9)
+    online_call = per_call_ms(lambda: online.features([transaction], encoders), calls=1_000)
     return [
         Result(
             name="features, 1 tx + 200 history rows",
@@ -239,4 +246,21 @@ def tiny_results(inputs: FeatureInputs, encoders: Encoders) -> list[Result]:
             value=api_call,
             unit="ms",
         ),
+        Result(
+            name="  the same tx on the one-transaction path (features.online)",
+            value=online_call * 1000,
+            unit="µs",
+            baseline=api_call * 1000,
+            baseline_name="compute_features, same inputs",
+        ),
     ]
+
+
+def _online_history(inputs: FeatureInputs) -> tuple[OnlineHistory, dict[str, object]]:
+    """Return an `OnlineHistory` holding `inputs`' history, labels and profiles, and its one
+    transaction as a row."""
+    online = OnlineHistory()
+    online.add_transactions(inputs.history.iter_rows(named=True))
+    online.add_labels(inputs.labels.select(FEATURE_LABEL_SCHEMA.names()).iter_rows())
+    online.set_profiles(inputs.profiles)
+    return online, inputs.transactions.row(0, named=True)
