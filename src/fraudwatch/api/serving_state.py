@@ -10,11 +10,11 @@ Loaded once (`load`), then kept current by `refresh`, which reads only what chan
 - every `RECONCILE_EVERY_SECONDS`, whole counts of the window and of the labels: a difference
   (a very late commit) reads everything again.
 
-`online` holds the same rows, profiles and labels for the one-transaction feature path
-(`features.online`), which the API scores with. `inputs_for(batch)` returns, without reading
-anything, the `FeatureInputs` that `load_scoring_inputs(engine, batch)` would: the same history
-rows, merchant marks, profiles and (a superset of the used) labels. A transaction committed less
-than one refresh interval ago may be missing from that history: that is the staleness bound.
+`online` (`features.online.OnlineHistory`) holds those rows, profiles and labels, and the API
+scores from it. The state itself keeps only the bookkeeping refreshing needs: the window's ids
+and stamps (`TransactionWindow`), the profile count, and the ids labelled with the latest
+labeled_at (`LabelTally`). A transaction committed less than one refresh interval ago may be
+missing from the history: that is the staleness bound.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from fraudwatch.api import history_reads as reads
-from fraudwatch.api.lookups import LabelIndex, ProfileIndex
 from fraudwatch.api.staged_feed import StagedFeed
 from fraudwatch.api.window import TransactionWindow, empty_window
-from fraudwatch.features import LOOKBACK, FeatureInputs
-from fraudwatch.features.inputs import empty_labels, empty_profiles
+from fraudwatch.features import LOOKBACK
 from fraudwatch.features.online import OnlineHistory
 from fraudwatch.warehouse import utc_now
 
@@ -53,6 +51,30 @@ STALE_AFTER_SECONDS: Final = 10.0
 EXPIRED_SHARE: Final = 0.05
 
 
+class LabelTally:
+    """The transaction ids with a label and the latest labeled_at: what the label refresh
+    and the count check need (the labels themselves are in `online`). One writer."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._latest: datetime | None = None
+
+    def __len__(self) -> int:
+        """Return how many transactions have a label."""
+        return len(self._ids)
+
+    def latest(self) -> datetime | None:
+        """Return the latest labeled_at taken, or None when no label was."""
+        return self._latest
+
+    def add(self, labels: pl.DataFrame) -> None:
+        """Take labels (`FEATURE_LABEL_SCHEMA`); an id labelled again counts once."""
+        self._ids.update(labels["transaction_id"].to_list())
+        latest = labels["labeled_at"].max()
+        if isinstance(latest, datetime) and (self._latest is None or latest > self._latest):
+            self._latest = latest
+
+
 class ServingState:
     """Recent history, profiles and labels of one warehouse, for scoring without reads."""
 
@@ -67,13 +89,12 @@ class ServingState:
         self.clock = clock
         self.stale_after = stale_after
         self._feed: StagedFeed | None = None
-        self.profiles = ProfileIndex(empty_profiles())
-        self.labels = LabelIndex(empty_labels())
+        self.profile_count = 0  # accounts with a profile, checked against dim_account's count
+        self.labels = LabelTally()
         self._online = OnlineHistory()
         self.loaded = False
         self.refreshed_at = 0.0  # time.monotonic() of the last complete load or refresh
-        self.served = 0  # batches whose inputs came from memory
-        self._label_mark: datetime | None = None
+        self.served = 0  # memory scoring calls (`scoring_jobs`)
         self._profiles_at = self._reconciled_at = 0.0
         self._lock = threading.Lock()  # one load or refresh at a time
 
@@ -97,7 +118,7 @@ class ServingState:
             log.info(
                 "serving history: %d transactions, %d profiles, %d labels in %.2f s",
                 self._feed.window.height,
-                self.profiles.height,
+                self.profile_count,
                 len(self.labels),
                 time.perf_counter() - started,
             )
@@ -116,7 +137,7 @@ class ServingState:
             now = time.monotonic()
             if (
                 now - self._profiles_at > PROFILES_EVERY_SECONDS
-                or reads.count_accounts(self.engine) != self.profiles.height
+                or reads.count_accounts(self.engine) != self.profile_count
             ):
                 self._load_profiles()
             self._drop_expired(self._feed)
@@ -149,18 +170,6 @@ class ServingState:
             and first - LOOKBACK >= self.window.start
         )
 
-    def inputs_for(self, batch: pl.DataFrame) -> FeatureInputs:
-        """Return `load_scoring_inputs(engine, batch)`'s inputs from memory (see `serves`)."""
-        times = batch["transaction_timestamp"].to_list()
-        first, last = min(times), max(times)
-        profiles = self.profiles
-        accounts = profiles.customer_accounts(set(batch["account_number"].to_list()))
-        merchants = {m for m in batch["merchant_name"].to_list() if m is not None}
-        found = self.window.history(accounts, merchants, first - LOOKBACK, last)
-        labels = self.labels.known_before([*found.ids, *batch["transaction_id"].to_list()], last)
-        self.served += 1
-        return FeatureInputs(batch, found.history, profiles.rows_of(accounts), labels)
-
     # --- refresh steps --------------------------------------------------------------------
 
     def _label_since(self) -> datetime | None:
@@ -169,14 +178,15 @@ class ServingState:
 
     def _load_profiles(self) -> None:
         profiles = reads.read_profiles(self.engine)
-        self.profiles = ProfileIndex(profiles)
+        self.profile_count = profiles["account_number"].n_unique()
         assert self._feed is not None
         self._feed.online.set_profiles(profiles)
         self._profiles_at = time.monotonic()
 
     def _load_labels(self) -> None:
         labels = reads.read_labels(self.engine)
-        self.labels = LabelIndex(labels)
+        self.labels = LabelTally()
+        self.labels.add(labels)
         assert self._feed is not None
         self._feed.online.add_labels(labels.iter_rows())
 
