@@ -789,6 +789,20 @@ def test_scoring_leaves_the_history_unchanged() -> None:
     assert_no_problems(check_calls(bank, [[probe], [scored, probe]]))
 
 
+def test_a_frame_loaded_in_bulk_gives_the_features_of_rows_added_one_by_one(bank: Bank) -> None:
+    """`add_frame` (the bulk load) holds what `add_transactions` holds, ties in arrival order:
+    every held row scores the same, and ids already held are skipped."""
+    bulk = OnlineHistory()
+    rows = list(bank.rows.values())
+    frame = pl.DataFrame(rows, schema=TRANSACTION_SCHEMA, orient="row")
+    assert bulk.add_frame(frame.head(len(rows) // 2)) == len(rows) // 2
+    assert bulk.add_frame(frame) == len(rows) - len(rows) // 2
+    bulk.add_labels([(key, *label) for key, label in bank.labels.items()])
+    bulk.set_profiles(bank.profiles)
+    for row in rows:
+        assert bulk.features([row], ENCODERS) == bank.history.features([row], ENCODERS), row
+
+
 def test_dropping_rows_older_than_the_lookback_changes_no_feature() -> None:
     """`drop_before` forgets rows (and their merchant marks and frauds) older than a start, and
     a transaction whose lookback begins after that start gets the same features as before."""

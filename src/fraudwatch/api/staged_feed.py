@@ -29,7 +29,7 @@ class StagedFeed:
         rows = reads.read_staged_since(engine, start)
         self.window = TransactionWindow(rows, start)
         self.online = OnlineHistory()
-        self.online.add_transactions(rows.iter_rows(named=True))
+        self.online.add_frame(rows)
         self._outside: dict[str, datetime] = {}  # id -> record_created_ts, stamped near the mark
         mark = self.window.latest_created()
         if mark is not None:
@@ -75,5 +75,5 @@ class StagedFeed:
             rows.filter(before).select("transaction_id", "record_created_ts").iter_rows()
         ):
             self._outside[transaction_id] = created
-        self.online.add_transactions(rows.filter(~before).iter_rows(named=True))
+        self.online.add_frame(rows.filter(~before))
         return self.window.add(rows)
