@@ -91,14 +91,16 @@ def test_carried_history_equals_fresh_loads_and_sees_late_rows(
     """A run's `ScoringHistory`, carried batch to batch, gives the features of a fresh
     `load_scoring_inputs` per batch; transactions committed late with old timestamps (inside
     the kept window) are noticed by the count check and found by their record_created_ts, or,
-    stamped long before the last read, by reading the window again."""
+    stamped long before the last read, by reading the window again. A second run's history,
+    asked for the same batches' features one transaction at a time (`features`), gives them
+    too."""
     monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 10**9 if small_reads else 0)
     rows = world.transactions.with_row_index("i")
     late = rows.filter((pl.col("i") % 4 == 3) & pl.col("i").is_between(60, 99)).drop("i")
     stored = world.transactions.join(late.select("transaction_id"), on="transaction_id", how="anti")
     store(engine, Scenario(stored, world.profiles, world.labels))
     encoders = fit_encoders(world.inputs())
-    history = ScoringHistory()
+    history, one_at_a_time = ScoringHistory(), ScoringHistory()
     for start in range(0, rows.height, 20):
         if start == 120:  # committed now, timestamped weeks ago: within the kept window
             insert_transactions(engine, late)
@@ -115,6 +117,9 @@ def test_carried_history_equals_fresh_loads_and_sees_late_rows(
         assert_features_equal(
             carried, compute_features(load_scoring_inputs(engine, batch), encoders)
         )
+        online = one_at_a_time.features(engine, batch, encoders)
+        assert online is not None
+        assert_features_equal(online, carried)
         if start >= 120:
             assert_features_equal(carried, one_pass(world, batch))
     assert history.partial_reads >= 4
@@ -131,7 +136,7 @@ def test_oldest_unscored_batches_lend_their_rows_to_the_history(
     """Batches read as a scoring run reads them (the oldest unscored rows), with scored and
     quarantined rows among them, give `load_scoring_inputs`'s features, while the carried
     window takes the batch's rows from the batch instead of reading them again; profiles
-    read by IN lists or all at once."""
+    read by IN lists or all at once. Features one transaction at a time (`features`) agree."""
     monkeypatch.setattr(inputs_module, "SMALL_READ_ROWS", 0)
     if whole_window:
         monkeypatch.setattr(inputs_module, "WHOLE_WINDOW_FROM_ACCOUNTS", 0)
@@ -140,12 +145,15 @@ def test_oldest_unscored_batches_lend_their_rows_to_the_history(
     rows = world.transactions.with_row_index("i")
     insert_scores(engine, fake_scores(rows.filter(pl.col("i") % 5 == 2)))
     insert_rejected(engine, rejected_frame(rows.filter(pl.col("i") == 77).drop("i"), REASONS))
-    history = ScoringHistory()
+    history, one_at_a_time = ScoringHistory(), ScoringHistory()
     while (batch := unscored_transactions(engine, 25)).height:
         carried = compute_features(history.load(engine, batch), encoders)
         assert_features_equal(
             carried, compute_features(load_scoring_inputs(engine, batch), encoders)
         )
+        online = one_at_a_time.features(engine, batch, encoders)
+        assert online is not None
+        assert_features_equal(online, carried)
         insert_scores(engine, fake_scores(batch))
     assert history.full_reads == 1
     assert history.batch_reuses == history.partial_reads + 1

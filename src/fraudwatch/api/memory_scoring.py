@@ -3,8 +3,8 @@
 The waiting requests' features come from `features.online` (each request against the held
 history alone, so requests never change each other's scores), then every row goes through the
 booster in one call, and the rows that get reasons through one SHAP call. The verdicts equal
-`scoring.batch.score_inputs` on the inputs `load_scoring_inputs` reads (within 1e-9), reasons
-included: the same model, the same float32 matrix, the same top-3 rule.
+`scoring.batch.score_batch`'s on the warehouse (within 1e-9), reasons included: the same model,
+the same float32 matrix, the same top-3 rule.
 """
 
 from __future__ import annotations

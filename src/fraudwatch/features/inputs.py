@@ -16,6 +16,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from fraudwatch.features.encoders import Encoders
+from fraudwatch.features.online import OnlineHistory, features_frame
 from fraudwatch.features.spec import LOOKBACK
 from fraudwatch.schemas import TRANSACTION_SCHEMA
 from fraudwatch.warehouse import (
@@ -357,6 +359,9 @@ def load_scoring_inputs(engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
 # A batch with fewer rows than this reads its new history with `read_frame`: the Arrow path's
 # fixed cost (a scratch file on SQLite, a connection on PostgreSQL) outweighs it for small reads.
 SMALL_READ_ROWS: Final = 5_000
+# Below this many rows, a batch's features come one transaction at a time (`features.online`):
+# ~0.1 ms each, against a pipeline call whose cost grows with the whole window's merchant marks.
+ONLINE_ROWS: Final = 2_000
 _TIMESTAMP: Final = "transaction_timestamp"
 _TICK: Final = timedelta(microseconds=1)
 # Rows stamped (record_created_ts) this long before the last read are looked for again when
@@ -395,10 +400,14 @@ class ScoringHistory:
         self.partial_reads = 0
         self.late_rows = 0
         self.batch_reuses = 0  # spans completed from the batch's own rows (`_read_span`)
+        # The kept rows again, for `features` (small batches); None until one needs them.
+        self._online: OnlineHistory | None = None
+        self._online_floor: datetime | None = None
 
     def clear(self) -> None:
         """Forget the kept window (the next `load` reads it whole)."""
         self._rows = self._lo = self._hi = self._read_at = None
+        self._online = None
 
     def warm(self, engine: Engine) -> None:
         """Read the `LOOKBACK` window before the latest staged time, if nothing is kept yet.
@@ -415,6 +424,7 @@ class ScoringHistory:
             latest = datetime.fromisoformat(latest)
         if isinstance(latest, datetime):
             self._window(engine, latest - LOOKBACK, latest, small=False)
+            self._mirror()
 
     def load(self, engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
         """Return the inputs to score `batch`, equal to `load_scoring_inputs(engine, batch)`."""
@@ -435,6 +445,42 @@ class ScoringHistory:
         # in one statement rather than one per chunk of accounts and merchants.
         found_labels = _read_window_labels(engine, batch, reader)
         return FeatureInputs(batch, history, profiles, found_labels)
+
+    def features(
+        self, engine: Engine, batch: pl.DataFrame, encoders: Encoders
+    ) -> pl.DataFrame | None:
+        """Return `compute_features(self.load(engine, batch), encoders)` for a batch of fewer
+        than `ONLINE_ROWS` rows, one transaction at a time from the kept rows
+        (`features.online`); None for a larger batch, which `load` serves better.
+
+        A continuous scorer's polls are small, but the pipeline's cost per call grows with the
+        window it is given (every merchant mark of 31 days): at a 1M-row window a 150-row poll
+        took 0.25-0.3 s of features, against ~0.1 ms a transaction here. The kept rows are
+        mirrored once (2.4 s at 1M rows; `warm` does it while idle), then follow every read.
+        """
+        if batch.height == 0 or batch.height >= ONLINE_ROWS:
+            self._online = None  # a backlog: mirroring its reads would cost more than it saves
+            return None
+        first, last = _bounds(batch)
+        # Through the batch's last time, so the batch's own rows are held (as `load` keeps).
+        self._window(engine, first - LOOKBACK, last + _TICK, small=True)
+        online = self._mirror()
+        online.update_profiles(_accounts_and_profiles(engine, batch, read_frame)[1])
+        online.add_labels(_read_window_labels(engine, batch, read_frame).iter_rows())
+        return features_frame(batch, online.features(batch.to_dicts(), encoders))
+
+    def _mirror(self) -> OnlineHistory:
+        """Return the kept rows as an `OnlineHistory` (built if needed; older rows dropped
+        once the window has moved a day past them)."""
+        assert self._rows is not None and self._lo is not None
+        if self._online is None:
+            self._online = OnlineHistory()
+            self._online.add_frame(self._rows)
+            self._online_floor = self._lo
+        elif self._online_floor is not None and self._lo - self._online_floor > timedelta(days=1):
+            self._online.drop_before(self._lo)
+            self._online_floor = self._lo
+        return self._online
 
     def _span(
         self, engine: Engine, start: datetime, end: datetime, reader: Reader, batch: Batch
@@ -478,17 +524,23 @@ class ScoringHistory:
                 )
                 kept = pl.concat([kept, late]).sort(_TIMESTAMP, "transaction_id")
                 self.late_rows += late.height
+                if self._online is not None:
+                    self._online.add_frame(late)
             if stored == kept.height:
                 self._read_at = utc_now()
                 if end > hi:
-                    kept = pl.concat([kept, self._span(engine, hi, end, reader, lender)])
+                    span = self._span(engine, hi, end, reader, lender)
+                    kept = pl.concat([kept, span])
                     hi = end
+                    if self._online is not None:
+                        self._online.add_frame(span)
                 self._rows, self._lo, self._hi = kept, start, hi
                 self.partial_reads += 1
                 return kept.filter(ts < end) if end < hi else kept
         self._read_at = utc_now()
         self._rows = self._span(engine, start, end, reader, lender)
         self._lo, self._hi = start, end
+        self._online = None  # rebuilt from the new rows when a small batch needs it
         self.full_reads += 1
         return self._rows
 

@@ -205,6 +205,15 @@ class _Profile:
         )
 
 
+# What is held of a row: (time, merchant, account, amount, channel, international).
+_Held = tuple[int, str | None, str, float, str | None, bool]
+
+
+def _held_form(row: _Row) -> _Held:
+    """Return what `OnlineHistory` holds of `row`."""
+    return (row.time, row.merchant, row.account, row.amount, row.channel, row.international)
+
+
 def _merge(times: list[int], more: list[int]) -> None:
     """Add sorted `more` to sorted `times` (an append when it comes after; else one sort,
     which merges two sorted runs in linear time)."""
@@ -212,6 +221,39 @@ def _merge(times: list[int], more: list[int]) -> None:
     times.extend(more)
     if late:
         times.sort()
+
+
+def _profiles_of(profiles: pl.DataFrame) -> dict[str, _Profile]:
+    """Return each account's profile from a `PROFILE_SCHEMA` frame (its first row counts)."""
+    found: dict[str, _Profile] = {}
+    columns = ("account_number", "customer_key", "credit_score", "customer_since", "risk_rating")
+    for account, customer, credit, since, rating in profiles.select(columns).iter_rows():
+        if account is None or account in found:
+            continue
+        since_us = math.nan if since is None else float(_micros(since))
+        found[account] = _Profile(customer, _number(credit), since_us, _risk_code(rating))
+    return found
+
+
+def _members_of(profiles: dict[str, _Profile]) -> dict[str, list[str]]:
+    """Return the accounts of each customer key."""
+    members: defaultdict[str, list[str]] = defaultdict(list)
+    for account, profile in profiles.items():
+        if profile.customer is not None:
+            members[profile.customer].append(account)
+    return dict(members)
+
+
+def features_frame(rows: pl.DataFrame, values: list[list[float]]) -> pl.DataFrame:
+    """Return `OnlineHistory.features` of `rows` shaped as `compute_features` returns them:
+    transaction_id, transaction_timestamp, then `FEATURE_COLUMNS` (Int32 or Float64)."""
+    frame = pl.DataFrame(values, schema=dict.fromkeys(FEATURE_COLUMNS, pl.Float64), orient="row")
+    ints = [f.name for f in FEATURES_BY_NAME.values() if f.dtype == "int"]
+    return (
+        frame.with_columns(pl.col(ints).cast(pl.Int32))
+        .insert_column(0, rows["transaction_timestamp"])
+        .insert_column(0, rows["transaction_id"])
+    )
 
 
 def _risk_code(rating: str | None) -> float:
@@ -234,9 +276,9 @@ class OnlineHistory:
     def __init__(self) -> None:
         self._accounts: defaultdict[str, _Log] = defaultdict(_Log)
         self._merchants: defaultdict[str, list[int]] = defaultdict(list)  # sorted times
-        # id -> (time, merchant): plain tuples of atoms, which the cyclic GC stops tracking, so
-        # a full collection does not walk every held row (77 ms at 75,000 rows as objects).
-        self._held: dict[str, tuple[int, str | None]] = {}
+        # id -> `_Held`: plain tuples of atoms, which the cyclic GC stops tracking, so a full
+        # collection does not walk every held row (77 ms at 75,000 rows as objects).
+        self._held: dict[str, _Held] = {}
         self._known_fraud: dict[str, int] = {}  # id -> labeled_at, for usable fraud labels
         self._merchant_frauds: defaultdict[str, dict[str, int]] = defaultdict(dict)  # id -> time
         self._profiles: dict[str, _Profile] = {}
@@ -265,10 +307,13 @@ class OnlineHistory:
         """Hold a frame's rows (`TRANSACTION_SCHEMA` columns, maybe more): `add_transactions`
         in bulk, grouped by account and by merchant in Polars and appended list by list (1M
         rows: 2.4 s here, where one mapping at a time takes 7.8 s)."""
+        if frame.is_empty():
+            return 0
         with self._lock:
             held = self._held
             if held:
-                frame = frame.filter(pl.Series([k not in held for k in frame["transaction_id"]]))
+                new = [k not in held for k in frame["transaction_id"]]
+                frame = frame.filter(pl.Series(new, dtype=pl.Boolean))
             frame = frame.unique("transaction_id", keep="first", maintain_order=True)
             frame = frame.sort("transaction_timestamp", maintain_order=True).select(
                 pl.col("transaction_id"),
@@ -279,10 +324,16 @@ class OnlineHistory:
                 pl.col("channel_name"),
                 pl.col("is_international").fill_null(False),
             )
-            ids, times, merchants = (
-                frame[c].to_list() for c in ("transaction_id", "time", "merchant_name")
-            )
-            held.update(zip(ids, zip(times, merchants, strict=True), strict=True))
+            ids = frame["transaction_id"].to_list()
+            forms = frame.select(
+                "time",
+                "merchant_name",
+                "account_number",
+                "transaction_amount",
+                "channel_name",
+                "is_international",
+            ).iter_rows()
+            held.update(zip(ids, forms, strict=True))
             # Rows keep their time order (ties: arrival order) within each group.
             for account, *columns in (
                 frame.group_by("account_number")
@@ -321,7 +372,7 @@ class OnlineHistory:
         channel: str | None,
         international: bool,
     ) -> None:
-        self._held[key] = (time, merchant)
+        self._held[key] = (time, merchant, account, amount, channel, international)
         self._accounts[account].insert(time, key, amount, merchant, channel, international)
         if merchant is not None:
             times = self._merchants[merchant]
@@ -342,7 +393,8 @@ class OnlineHistory:
         one of the same id. A label may arrive before its transaction."""
         with self._lock:
             for transaction_id, is_fraud, labeled_at in labels:
-                time, merchant = self._held.get(transaction_id, (0, None))
+                held = self._held.get(transaction_id)
+                time, merchant = (0, None) if held is None else held[:2]
                 if is_fraud and labeled_at is not None:
                     self._known_fraud[transaction_id] = _micros(labeled_at)
                     if merchant is not None:
@@ -354,21 +406,30 @@ class OnlineHistory:
 
     def set_profiles(self, profiles: pl.DataFrame) -> None:
         """Replace the profiles (`PROFILE_SCHEMA`; an account's first row counts)."""
-        found: dict[str, _Profile] = {}
-        columns = ("account_number", "customer_key", "credit_score", "customer_since")
-        for account, customer, credit, since, rating in profiles.select(
-            *columns, "risk_rating"
-        ).iter_rows():
-            if account is None or account in found:
-                continue
-            since_us = math.nan if since is None else float(_micros(since))
-            found[account] = _Profile(customer, _number(credit), since_us, _risk_code(rating))
-        members: defaultdict[str, list[str]] = defaultdict(list)
-        for account, profile in found.items():
-            if profile.customer is not None:
-                members[profile.customer].append(account)
+        found = _profiles_of(profiles)
+        members = _members_of(found)
         with self._lock:
-            self._profiles, self._members = found, dict(members)
+            self._profiles, self._members = found, members
+
+    def update_profiles(self, profiles: pl.DataFrame) -> None:
+        """Add or replace the profiles of the frame's accounts (its first row of each), which
+        must hold every account of each customer it names (as the scoring path reads them);
+        keep the others. An account no longer of a customer the frame names is forgotten."""
+        found = _profiles_of(profiles)
+        named = {p.customer for p in found.values() if p.customer is not None}
+        with self._lock:
+            held = self._profiles
+            left = [a for c in named for a in self._members.get(c, ()) if a not in found]
+            moved = bool(left) or any(
+                account not in held or held[account].customer != profile.customer
+                for account, profile in found.items()
+            )
+            merged = {**held, **found}
+            for account in left:
+                del merged[account]
+            self._profiles = merged
+            if moved:
+                self._members = _members_of(merged)
 
     def drop_before(self, start: datetime) -> None:
         """Forget the transactions older than `start` (their labels stay)."""
@@ -398,11 +459,12 @@ class OnlineHistory:
 
     def _needs_overlay(self, given: list[_Row]) -> bool:
         """Return True unless the history alone answers: one row, and no held copy of it
-        earlier than itself (a held copy at or after its time is not before it)."""
-        if len(given) > 1:
-            return True
-        held = self._held.get(given[0].id)
-        return held is not None and held[0] < given[0].time
+        earlier than itself (a held copy at or after its time is not before it); or rows all
+        held just as given (a scoring run's batch, read into the history first)."""
+        if len(given) == 1:
+            held = self._held.get(given[0].id)
+            return held is not None and held[0] < given[0].time
+        return not all(self._held.get(row.id) == _held_form(row) for row in given)
 
     def _overlaid(self, given: list[_Row]) -> OnlineHistory:
         """Return a history of what `given` can see: the held rows of their customers'
@@ -418,9 +480,9 @@ class OnlineHistory:
                 overlay._accounts[account] = log.without(ids)
         for merchant in {row.merchant for row in given if row.merchant is not None}:
             times = list(self._merchants.get(merchant, ()))
-            for time, held_merchant in copies:
-                if held_merchant == merchant:
-                    times.pop(bisect.bisect_left(times, time))
+            for copy in copies:
+                if copy[1] == merchant:
+                    times.pop(bisect.bisect_left(times, copy[0]))
             overlay._merchants[merchant] = times
             frauds = self._merchant_frauds.get(merchant, {})
             overlay._merchant_frauds[merchant] = {i: w for i, w in frauds.items() if i not in ids}

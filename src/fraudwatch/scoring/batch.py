@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 
 from fraudwatch.features import (
     Encoders,
-    FeatureInputs,
     ScoringHistory,
     compute_features,
     load_scoring_inputs,
@@ -51,27 +50,33 @@ def score_batch(
     SHAP contributions, log-odds) for every flagged row ("flagged"), every row ("all") or none
     ("none"), null otherwise; latency_ms is the time this call took, the same for every row.
     Nothing is written. `history` (a run's `ScoringHistory`) carries the read window from one
-    batch to the next; the inputs, hence the scores, are the same with or without it.
+    batch to the next, and computes small batches' features one transaction at a time from it
+    (`features.online`): the same features (to rounding), hence the same scores.
     """
     started = time.perf_counter()
-    load = load_scoring_inputs if history is None else history.load
-    inputs = load(engine, batch)
-    return score_inputs(model, inputs, reasons=reasons, now=now, started=started)
+    encoders = Encoders.from_dict(model.encoders)
+    # A run's small batches (a continuous scorer's polls) come one transaction at a time from
+    # the kept window (`ScoringHistory.features`); the rest through the pipeline.
+    features = None if history is None else history.features(engine, batch, encoders)
+    if features is None:
+        load = load_scoring_inputs if history is None else history.load
+        features = compute_features(load(engine, batch), encoders)
+    return score_features(model, features, reasons=reasons, now=now, started=started)
 
 
-def score_inputs(
+def score_features(
     model: LoadedModel,
-    inputs: FeatureInputs,
+    features: pl.DataFrame,
     *,
     reasons: str = "flagged",
     now: datetime | None = None,
     started: float | None = None,
 ) -> pl.DataFrame:
-    """Return `score_batch`'s frame for already loaded inputs (`inputs.transactions` scored)."""
+    """Return `score_batch`'s frame for computed features (as `compute_features` returns them,
+    for any rows); `started` is when the call began (latency_ms counts from it)."""
     if reasons not in REASON_MODES:
         raise ValueError(f"reasons must be one of {', '.join(REASON_MODES)}, not {reasons!r}")
     started = time.perf_counter() if started is None else started
-    features = compute_features(inputs, Encoders.from_dict(model.encoders))
     probability = predict_proba(model, features)
     flagged = probability >= model.threshold
     texts = _reason_texts(model, features, _explained(reasons, flagged))
