@@ -899,6 +899,36 @@ def test_new_profiles_replace_the_old_ones() -> None:
         assert features_by_name(values)["profile_missing"] == 1
 
 
+def test_profile_updates_per_customer_equal_the_full_new_profiles() -> None:
+    """update_profiles with every account of a customer (as a scoring batch reads them) gives
+    that customer's accounts the features of the full new profiles, also when accounts moved
+    between customers (an account no longer of a named customer leaves it)."""
+    rng = random.Random(11)
+    rows = [
+        make_row(rng, f"r{i}", rng.choice(ACCOUNTS[:6]), T0 + i * SLOT, rng.choice(MERCHANTS))
+        for i in range(60)
+    ]
+    first = bank_profiles()
+    regrouped = first.with_columns(
+        pl.when(pl.col("account_number").is_in(["AC001", "AC003", "AC005"]))
+        .then(pl.lit("CU-NEW"))
+        .otherwise(pl.col("customer_key"))
+        .alias("customer_key"),
+        pl.col("credit_score") + 1,
+    )
+    full, updated = OnlineHistory(), OnlineHistory()
+    for history, profiles in ((full, regrouped), (updated, first)):
+        history.add_transactions([dict(r) for r in rows])
+        history.set_profiles(profiles)
+    customer = dict(zip(regrouped["account_number"], regrouped["customer_key"], strict=True))
+    for account in ACCOUNTS[:6]:
+        key = customer.get(account)
+        named = pl.col("customer_key") == key if key is not None else pl.lit(False)
+        updated.update_profiles(regrouped.filter(named | (pl.col("account_number") == account)))
+        probe = make_row(rng, f"p{account}", account, T0 + 61 * SLOT, "M0", 300.0)
+        assert updated.features([probe], ENCODERS) == full.features([probe], ENCODERS), account
+
+
 # --- many small, dense banks -------------------------------------------------------------------
 
 
