@@ -281,6 +281,8 @@ class OnlineHistory:
         self._held: dict[str, _Held] = {}
         self._known_fraud: dict[str, int] = {}  # id -> labeled_at, for usable fraud labels
         self._merchant_frauds: defaultdict[str, dict[str, int]] = defaultdict(dict)  # id -> time
+        # Per merchant, its frauds as (time, known from) in time order; rebuilt after a change.
+        self._fraud_events: dict[str, list[tuple[int, int]]] = {}
         self._profiles: dict[str, _Profile] = {}
         self._members: dict[str, list[str]] = {}
         self._lock = threading.RLock()
@@ -359,7 +361,7 @@ class OnlineHistory:
             for key, merchant, time in frauds.select(
                 "transaction_id", "merchant_name", "time"
             ).iter_rows():
-                self._merchant_frauds[merchant][key] = time
+                self._add_fraud(merchant, key, time)
         return frame.height
 
     def _hold(
@@ -381,7 +383,26 @@ class OnlineHistory:
             else:
                 times.append(time)
             if key in self._known_fraud:
-                self._merchant_frauds[merchant][key] = time
+                self._add_fraud(merchant, key, time)
+
+    def _add_fraud(self, merchant: str, key: str, time: int) -> None:
+        self._merchant_frauds[merchant][key] = time
+        self._fraud_events.pop(merchant, None)
+
+    def _drop_fraud(self, merchant: str, key: str) -> None:
+        self._merchant_frauds[merchant].pop(key, None)
+        self._fraud_events.pop(merchant, None)
+
+    def _events_of(self, merchant: str) -> list[tuple[int, int]]:
+        """Return the merchant's frauds as (transaction time, known from), in time order: a
+        fraud is known to transactions after max(its time, its labeled_at)."""
+        events = self._fraud_events.get(merchant)
+        if events is None:
+            known = self._known_fraud
+            frauds = self._merchant_frauds.get(merchant, {})
+            events = sorted((when, max(when, known[key])) for key, when in frauds.items())
+            self._fraud_events[merchant] = events
+        return events
 
     def _hold_row(self, row: _Row) -> None:
         self._hold(
@@ -392,17 +413,22 @@ class OnlineHistory:
         """Hold labels (transaction_id, is_fraud, labeled_at); a later one replaces an earlier
         one of the same id. A label may arrive before its transaction."""
         with self._lock:
+            known = self._known_fraud
             for transaction_id, is_fraud, labeled_at in labels:
+                usable = bool(is_fraud) and labeled_at is not None
+                labeled_us = _micros(labeled_at) if usable and labeled_at is not None else None
+                if known.get(transaction_id) == labeled_us:
+                    continue  # nothing changes (a scoring run reads its window's labels again)
                 held = self._held.get(transaction_id)
                 time, merchant = (0, None) if held is None else held[:2]
-                if is_fraud and labeled_at is not None:
-                    self._known_fraud[transaction_id] = _micros(labeled_at)
+                if labeled_us is not None:
+                    known[transaction_id] = labeled_us
                     if merchant is not None:
-                        self._merchant_frauds[merchant][transaction_id] = time
+                        self._add_fraud(merchant, transaction_id, time)
                 else:
-                    self._known_fraud.pop(transaction_id, None)
+                    known.pop(transaction_id, None)
                     if merchant is not None:
-                        self._merchant_frauds[merchant].pop(transaction_id, None)
+                        self._drop_fraud(merchant, transaction_id)
 
     def set_profiles(self, profiles: pl.DataFrame) -> None:
         """Replace the profiles (`PROFILE_SCHEMA`; an account's first row counts)."""
@@ -440,7 +466,7 @@ class OnlineHistory:
                 for transaction_id in log.drop_before(start_us):
                     merchant = self._held.pop(transaction_id)[1]
                     if merchant is not None:
-                        self._merchant_frauds[merchant].pop(transaction_id, None)
+                        self._drop_fraud(merchant, transaction_id)
                 if not log.times:
                     del self._accounts[account]
             for times in self._merchants.values():
@@ -561,27 +587,21 @@ class OnlineHistory:
         times = self._merchants.get(row.merchant, [])
         end = bisect.bisect_left(times, t)
         counts = {w: end - bisect.bisect_left(times, t - w, 0, end) for w in (_WEEK, _MONTH)}
-        frauds = {_WEEK: 0, _MONTH: 0}
-        latest = None
-        days: set[int] = set()
-        known = self._known_fraud
-        for transaction_id, when in self._merchant_frauds.get(row.merchant, {}).items():
-            if max(when, known[transaction_id]) >= t or when < t - _LOOKBACK:
-                continue
-            for width in (_WEEK, _MONTH):
-                frauds[width] += when >= t - width
-            latest = when if latest is None else max(latest, when)
-            day = when - when % _US_PER_DAY
-            if day > t - _MONTH:
-                days.add(day)
-        recent = latest is not None and latest >= t - _MONTH
+        # Every feature here reads frauds in [t - 30 d, t) known before t (older ones cap
+        # days-since at the fill and fall outside every count).
+        events = self._events_of(row.merchant)
+        lo = bisect.bisect_left(events, (t - _MONTH,))
+        hi = bisect.bisect_left(events, (t,), lo)
+        known = [when for when, known_from in events[lo:hi] if known_from < t]
+        frauds = {_MONTH: len(known), _WEEK: len(known) - bisect.bisect_left(known, t - _WEEK)}
+        days = {day for day in (when - when % _US_PER_DAY for when in known) if day > t - _MONTH}
         return {
             "merchant_known_frauds_7d": float(frauds[_WEEK]),
             "merchant_known_frauds_30d": float(frauds[_MONTH]),
             "merchant_fraud_rate_7d": frauds[_WEEK] / counts[_WEEK] if counts[_WEEK] else 0.0,
             "merchant_fraud_rate_30d": frauds[_MONTH] / counts[_MONTH] if counts[_MONTH] else 0.0,
-            "merchant_days_since_fraud": (t - latest) / _US_PER_DAY
-            if recent and latest is not None
+            "merchant_days_since_fraud": (t - known[-1]) / _US_PER_DAY
+            if known
             else _FILL["merchant_days_since_fraud"],
             "merchant_fraud_days_30d": float(len(days)),
         }
