@@ -869,6 +869,18 @@ def test_an_account_number_equal_to_a_customer_key_is_still_its_own_customer() -
     assert_no_problems(check_calls(bank, [[p] for p in probes]))
 
 
+def regrouped_profiles(profiles: pl.DataFrame) -> pl.DataFrame:
+    """Return `profiles` with AC001, AC003 and AC005 moved to a new customer and every credit
+    score one higher."""
+    return profiles.with_columns(
+        pl.when(pl.col("account_number").is_in(["AC001", "AC003", "AC005"]))
+        .then(pl.lit("CU-NEW"))
+        .otherwise(pl.col("customer_key"))
+        .alias("customer_key"),
+        pl.col("credit_score") + 1,
+    )
+
+
 def test_new_profiles_replace_the_old_ones() -> None:
     """set_profiles replaces every profile (the first row of an account counts): customers,
     credit score, tenure and risk follow the latest profiles; none at all means all missing."""
@@ -884,13 +896,7 @@ def test_new_profiles_replace_the_old_ones() -> None:
     first = bank_profiles()
     bank.set_profiles(first)
     assert_no_problems(check_calls(bank, calls))
-    regrouped = first.with_columns(
-        pl.when(pl.col("account_number").is_in(["AC001", "AC003", "AC005"]))
-        .then(pl.lit("CU-NEW"))
-        .otherwise(pl.col("customer_key"))
-        .alias("customer_key"),
-        pl.col("credit_score") + 1,
-    )
+    regrouped = regrouped_profiles(first)
     bank.set_profiles(regrouped)
     assert_no_problems(check_calls(bank, calls))
     bank.set_profiles(empty_profiles())
@@ -909,13 +915,7 @@ def test_profile_updates_per_customer_equal_the_full_new_profiles() -> None:
         for i in range(60)
     ]
     first = bank_profiles()
-    regrouped = first.with_columns(
-        pl.when(pl.col("account_number").is_in(["AC001", "AC003", "AC005"]))
-        .then(pl.lit("CU-NEW"))
-        .otherwise(pl.col("customer_key"))
-        .alias("customer_key"),
-        pl.col("credit_score") + 1,
-    )
+    regrouped = regrouped_profiles(first)
     full, updated = OnlineHistory(), OnlineHistory()
     for history, profiles in ((full, regrouped), (updated, first)):
         history.add_transactions([dict(r) for r in rows])

@@ -20,7 +20,7 @@ from typing import Final
 import anyio
 from sqlalchemy.engine import Engine
 
-from fraudwatch.api.scoring_jobs import Outcome, ScoreJob, score_jobs
+from fraudwatch.api.scoring_jobs import Outcome, ScoreJob, score_jobs, score_served
 from fraudwatch.api.serving_state import ServingState
 from fraudwatch.api.verdicts import Verdict
 
@@ -77,7 +77,7 @@ class ScoreBatcher:
             if not served:
                 continue
             try:
-                outcomes = score_jobs(self.state, self.engine, [job for job, _ in served])
+                outcomes = score_served(self.state, [job for job, _ in served])
             except Exception as error:
                 outcomes = [error] * len(served)
             self.calls += 1

@@ -47,16 +47,28 @@ class ScoreJob:
 def score_jobs(state: ServingState, engine: Engine, jobs: Sequence[ScoreJob]) -> list[Outcome]:
     """Return each job's verdicts (in its rows' order), or the exception scoring it raised."""
     outcomes: list[Outcome] = [[] for _ in jobs]
+    in_memory = [state.serves(job.first_time) for job in jobs]
+    served = [position for position, ok in enumerate(in_memory) if ok]
+    for position, outcome in zip(
+        served, score_served(state, [jobs[p] for p in served]), strict=True
+    ):
+        outcomes[position] = outcome
+    for position, ok in enumerate(in_memory):
+        if not ok:
+            outcomes[position] = _on_warehouse(engine, jobs[position])
+    return outcomes
+
+
+def score_served(state: ServingState, jobs: Sequence[ScoreJob]) -> list[Outcome]:
+    """Return each job's verdicts from memory (the caller checked `state.serves`): one call per
+    model and reasons mode. Reads nothing, so it may run on the event loop."""
+    outcomes: list[Outcome] = [[] for _ in jobs]
     together: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
     for position, job in enumerate(jobs):
-        if state.serves(job.first_time):
-            together[(id(job.model), job.reasons)].append(position)
-        else:
-            outcomes[position] = _on_warehouse(engine, job)
+        together[(id(job.model), job.reasons)].append(position)
     for members in together.values():
-        for position, outcome in zip(
-            members, _in_memory(state, [jobs[m] for m in members]), strict=True
-        ):
+        found = _in_memory(state, [jobs[m] for m in members])
+        for position, outcome in zip(members, found, strict=True):
             outcomes[position] = outcome
     return outcomes
 

@@ -424,7 +424,8 @@ class ScoringHistory:
             latest = datetime.fromisoformat(latest)
         if isinstance(latest, datetime):
             self._window(engine, latest - LOOKBACK, latest, small=False)
-            self._mirror()
+            if ONLINE_ROWS > 0:  # small batches will read the mirror: build it now
+                self._mirror()
 
     def load(self, engine: Engine, batch: pl.DataFrame) -> FeatureInputs:
         """Return the inputs to score `batch`, equal to `load_scoring_inputs(engine, batch)`."""
