@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fraudwatch.warehouse import (
-    create_schema,
-    create_warehouse_engine,
-    indexes_deferred,
-    insert_transactions,
-    tables,
-)
+from fraudwatch.warehouse import indexes_deferred, insert_transactions, tables
 from fraudwatch.warehouse.bulk import ANALYZE_FROM_ROWS
 from tests.factories import make_transactions
 
 STAGING = tables.transaction_staging
 
 
-@pytest.fixture
-def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    """A new warehouse on PostgreSQL only: the other backends keep no such statistics."""
-    engine = create_warehouse_engine(postgres_url)
-    try:
-        create_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
+# The shared `engine` fixture, on PostgreSQL only: the other backends keep no such statistics.
+pytestmark = pytest.mark.parametrize(
+    "warehouse_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 def estimated_rows(engine: Engine) -> float:
@@ -47,19 +34,19 @@ def analyzed_columns(engine: Engine) -> int:
         return int(conn.execute(statement, {"name": STAGING.name}).scalar_one())
 
 
-def test_a_large_load_is_analyzed_at_once(postgres_engine: Engine) -> None:
+def test_a_large_load_is_analyzed_at_once(engine: Engine) -> None:
     """A load of `ANALYZE_FROM_ROWS` rows or more ends with the table analyzed: the planner
     knows its size at once, not when autovacuum comes by (up to a minute later)."""
-    insert_transactions(postgres_engine, make_transactions(ANALYZE_FROM_ROWS, seed=1))
-    assert estimated_rows(postgres_engine) == ANALYZE_FROM_ROWS
-    assert analyzed_columns(postgres_engine) == len(STAGING.columns)
+    insert_transactions(engine, make_transactions(ANALYZE_FROM_ROWS, seed=1))
+    assert estimated_rows(engine) == ANALYZE_FROM_ROWS
+    assert analyzed_columns(engine) == len(STAGING.columns)
 
 
-def test_loads_with_deferred_indexes_are_analyzed_once_at_the_end(postgres_engine: Engine) -> None:
+def test_loads_with_deferred_indexes_are_analyzed_once_at_the_end(engine: Engine) -> None:
     """Loads inside `indexes_deferred` (a backfill) are analyzed once, when it ends."""
-    with indexes_deferred(postgres_engine, STAGING):
+    with indexes_deferred(engine, STAGING):
         for part in range(2):
             frame = make_transactions(ANALYZE_FROM_ROWS, seed=part, id_prefix=f"p{part}-")
-            insert_transactions(postgres_engine, frame, rebuild_indexes=False)
-    assert estimated_rows(postgres_engine) == 2 * ANALYZE_FROM_ROWS
-    assert analyzed_columns(postgres_engine) == len(STAGING.columns)
+            insert_transactions(engine, frame, rebuild_indexes=False)
+    assert estimated_rows(engine) == 2 * ANALYZE_FROM_ROWS
+    assert analyzed_columns(engine) == len(STAGING.columns)
