@@ -260,7 +260,7 @@ def _online_history(inputs: FeatureInputs) -> tuple[OnlineHistory, dict[str, obj
     """Return an `OnlineHistory` holding `inputs`' history, labels and profiles, and its one
     transaction as a row."""
     online = OnlineHistory()
-    online.add_transactions(inputs.history.iter_rows(named=True))
+    online.add_frame(inputs.history)
     online.add_labels(inputs.labels.select(FEATURE_LABEL_SCHEMA.names()).iter_rows())
     online.set_profiles(inputs.profiles)
     return online, inputs.transactions.row(0, named=True)

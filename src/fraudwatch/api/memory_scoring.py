@@ -23,7 +23,7 @@ from fraudwatch.features.online import OnlineHistory
 from fraudwatch.features.spec import FEATURE_COLUMNS
 from fraudwatch.model import LoadedModel
 from fraudwatch.model.predict import booster_proba, matrix_reasons
-from fraudwatch.scoring.batch import TOP_REASONS
+from fraudwatch.scoring.batch import TOP_REASONS, explained_rows
 from fraudwatch.warehouse import utc_now
 
 if TYPE_CHECKING:
@@ -43,15 +43,6 @@ def _columns(feature_list: tuple[str, ...]) -> list[int]:
     return [position[name] for name in feature_list]
 
 
-def _explained(reasons: ReasonsMode, flagged: list[bool]) -> list[int]:
-    """Return the rows that get reason codes."""
-    if reasons == "all":
-        return list(range(len(flagged)))
-    if reasons == "none":
-        return []
-    return [i for i, f in enumerate(flagged) if f]
-
-
 def score_in_memory(
     history: OnlineHistory, model: LoadedModel, reasons: ReasonsMode, jobs: Sequence[ScoreJob]
 ) -> list[list[Verdict]]:
@@ -61,11 +52,12 @@ def score_in_memory(
     rows = [values for job in jobs for values in history.features(job.rows, encoders)]
     values = np.asarray(rows, dtype=np.float64)[:, _columns(tuple(model.feature_list))]
     matrix: npt.NDArray[np.float32] = values.astype(np.float32)
-    probability = booster_proba(model.booster, matrix).tolist()
+    scores = booster_proba(model.booster, matrix)
     threshold = model.threshold
-    flagged = [p >= threshold for p in probability]
-    explained = _explained(reasons, flagged)
+    explained = explained_rows(reasons, scores >= threshold).tolist()
     found = dict(zip(explained, matrix_reasons(model, matrix[explained], TOP_REASONS), strict=True))
+    probability = scores.tolist()
+    flagged = [p >= threshold for p in probability]
     scored_at = utc_text(utc_now())
     latency_ms = (time.perf_counter() - started) * 1_000.0
     ids = [row["transaction_id"] for job in jobs for row in job.rows]

@@ -46,10 +46,6 @@ class Log:
     channels: list[str | None] = field(default_factory=list)
     international: list[bool] = field(default_factory=list)
 
-    def add(self, row: Row) -> None:
-        """Insert `row` after every held row at or before its time."""
-        self.insert(row.time, row.id, row.amount, row.merchant, row.channel, row.international)
-
     def insert(
         self,
         time: int,

@@ -79,7 +79,7 @@ def score_features(
     started = time.perf_counter() if started is None else started
     probability = predict_proba(model, features)
     flagged = probability >= model.threshold
-    texts = _reason_texts(model, features, _explained(reasons, flagged))
+    texts = _reason_texts(model, features, explained_rows(reasons, flagged))
     scored_at = now if now is not None else utc_now()
     latency_ms = (time.perf_counter() - started) * 1_000.0
     n = features.height
@@ -104,8 +104,9 @@ def _constant(value: str | datetime, n: int, dtype: pl.DataType) -> pl.Series:
     return pl.repeat(value, n, dtype=dtype, eager=True)
 
 
-def _explained(reasons: str, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Return the row positions that get reason codes."""
+def explained_rows(reasons: str, flagged: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Return the row positions that get reason codes under `reasons` ("all", "flagged" or
+    "none")."""
     if reasons == "all":
         return np.arange(len(flagged), dtype=np.int64)
     if reasons == "none":
